@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test setup browser fixtures bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Test-only JavaScript tools (axe-core), from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+setup: $(VENV)/.installed
+
+## make run: set up, migrate, load the edition, serve at http://127.0.0.1:$(PORT)/
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_edition
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: set up, then the whole suite (on PostgreSQL when DATABASE_URL is set)
+test: setup browser node_modules/.installed
+	$(PY) manage.py check
+	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; \
+	fi
+
+## make fixtures: regenerate fixtures/essay.json from fixtures/essay.txt and fixtures/introduction.md
+fixtures: setup
+	rm -f build/fixtures.sqlite3 && mkdir -p build
+	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py import_essay fixtures/essay.txt \
+	  $$(test -f fixtures/introduction.md && echo --introduction fixtures/introduction.md)
+	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py dumpdata \
+	  annotations.essay annotations.section annotations.paragraph --indent 1 -o fixtures/essay.json
+	rm -rf build
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles build

@@ -1,0 +1,403 @@
+"""
+The edition's data.
+
+The essay itself (Essay → Section → Paragraph) is the text as first published
+and is never edited by a correction. Everything the edition adds is an overlay:
+
+* ``Annotation`` (a note) and ``Correction`` are anchored to a quoted span of one
+  paragraph (the ``Anchored`` base: W3C Web Annotation TextQuoteSelector +
+  TextPositionSelector);
+* ``Source`` is a bibliographic record, cited from a note or a correction
+  through ``Citation`` (with a page or chapter locator);
+* everything a user submits is ``Moderated``: pending until a moderator decides,
+  and every decision is kept as a ``Decision`` row.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+EDITORS_CREDIT = "The editors"
+
+
+class URLField(models.URLField):
+    """A URL field whose forms read a bare domain as https:// (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        return super().formfield(**kwargs)
+
+
+class Essay(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True)
+    source_site = models.CharField("original published by", max_length=200, blank=True)
+    source_url = URLField("original URL", max_length=500, blank=True)
+    source_published = models.DateField("original published on", null=True, blank=True)
+    source_retrieved = models.DateField("original retrieved on", null=True, blank=True)
+    introduction = MarkdownxField("editor's introduction", blank=True)
+    # Bumped on every change the public can see; the cached rendering of the
+    # edition is keyed by it, so all worker processes invalidate together.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("annotations:edition")
+
+    @staticmethod
+    def revision_bump():
+        """Invalidate every cached rendering of the edition (all processes)."""
+        Essay.objects.update(revision=F("revision") + 1)
+
+
+class Section(models.Model):
+    class Level(models.IntegerChoices):
+        SECTION = 1, "section"
+        SUBSECTION = 2, "subsection"
+
+    essay = models.ForeignKey(Essay, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(help_text="1-based order within the essay; also the § number.")
+    heading = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.SECTION)
+    slug = models.SlugField(max_length=120)
+
+    class Meta:
+        ordering = ["essay", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["essay", "position"], name="section_unique_position"),
+            models.UniqueConstraint(fields=["essay", "slug"], name="section_unique_slug"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="section_level_1_or_2"),
+        ]
+
+    def __str__(self):
+        return f"§ {self.position} {self.heading}"
+
+    @property
+    def anchor(self):
+        return f"s-{self.slug}"
+
+    @property
+    def number(self):
+        return self.position
+
+    def get_absolute_url(self):
+        return f"{reverse('annotations:edition')}#{self.anchor}"
+
+
+class Paragraph(models.Model):
+    class Kind(models.TextChoices):
+        PARAGRAPH = "paragraph", "paragraph"
+        LIST_ITEM = "list_item", "list item"
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="paragraphs")
+    position = models.PositiveIntegerField(help_text="1-based order within the section; also the ¶ number.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PARAGRAPH)
+    # The text as first published. Corrections never change it; only an editor's
+    # repair of an import error does (annotations.moderation.paragraph_repair).
+    text = models.TextField()
+    # Public anchor, fixed at import: it does not move when paragraphs are added
+    # elsewhere or when the text is repaired.
+    anchor = models.CharField(max_length=40, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["section__essay", "section__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "position"], name="paragraph_unique_position"),
+            models.CheckConstraint(condition=~Q(text=""), name="paragraph_text_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.locator}: {self.text[:60]}"
+
+    @staticmethod
+    def anchor_for(essay_slug, section_slug, text, taken=()):
+        """A short stable anchor derived from the paragraph's own words."""
+        digest = hashlib.sha1(f"{essay_slug}\n{text}".encode()).hexdigest()
+        for length in range(6, len(digest) + 1):
+            candidate = f"p-{digest[:length]}"
+            if candidate not in taken:
+                return candidate
+        raise ValueError("Could not find a free paragraph anchor.")  # pragma: no cover
+
+    @property
+    def number(self):
+        return self.position
+
+    @property
+    def locator(self):
+        """The citable locator, e.g. "§ 7 ¶ 2"."""
+        return f"§ {self.section.position} ¶ {self.position}"
+
+    def get_absolute_url(self):
+        return f"{reverse('annotations:edition')}#{self.anchor}"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "pending review"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+    WITHDRAWN = "withdrawn", "withdrawn"
+    SPAM = "spam", "spam"
+
+
+class ModeratedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.ACCEPTED)
+
+    def pending(self):
+        return self.filter(status=Status.PENDING)
+
+    def submitted_by(self, user):
+        return self.filter(submitted_by=user)
+
+
+class AnchoredQuerySet(ModeratedQuerySet):
+    def published(self):
+        return super().published().filter(orphaned=False)
+
+    def for_paragraph(self, paragraph):
+        return self.filter(paragraph=paragraph)
+
+    def orphaned(self):
+        return self.filter(orphaned=True)
+
+
+class Moderated(models.Model):
+    """Who submitted what, and where review stands. Public only when accepted."""
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="%(class)s_submissions",
+    )
+    # Public credit line when it is not the submitter's name ("The editors").
+    credit = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_reason = models.TextField(blank=True, editable=False)
+    # Optimistic locking: every decision and every edit increments it, and a
+    # decision made against an older version is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    decisions = GenericRelation("annotations.Decision")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def credited_to(self):
+        if self.credit:
+            return self.credit
+        if self.submitted_by_id is None:
+            return "Anonymous"
+        return self.submitted_by.get_full_name() or self.submitted_by.get_username()
+
+    @property
+    def is_public(self):
+        return self.status == Status.ACCEPTED and not getattr(self, "orphaned", False)
+
+    @property
+    def is_pending(self):
+        return self.status == Status.PENDING
+
+
+class Anchored(models.Model):
+    """A span of one paragraph, kept as W3C Web Annotation selectors.
+
+    TextPositionSelector: ``start``/``end`` (character offsets in
+    ``paragraph.text``); TextQuoteSelector: ``exact`` with ``prefix`` and
+    ``suffix``. The quote is what re-anchors the item if the paragraph's text is
+    ever repaired; the offsets are what the renderer uses.
+    """
+
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="%(class)ss")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField("quoted text")
+    prefix = models.CharField(max_length=100, blank=True)
+    suffix = models.CharField(max_length=100, blank=True)
+    # Set when a repair of the paragraph's text leaves the quote nowhere (or
+    # in more than one place): hidden from readers until re-attached.
+    orphaned = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="%(class)s_start_before_end"),
+        ]
+
+    @property
+    def selectors(self):
+        """The W3C Web Annotation selectors of the span."""
+        return [
+            {"type": "TextQuoteSelector", "exact": self.exact, "prefix": self.prefix, "suffix": self.suffix},
+            {"type": "TextPositionSelector", "start": self.start, "end": self.end},
+        ]
+
+
+class Annotation(Moderated, Anchored):
+    """A note on a passage."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "comment"
+        CONTEXT = "context", "context"
+        QUESTION = "question", "question"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
+    body = MarkdownxField()
+
+    objects = AnchoredQuerySet.as_manager()
+
+    class Meta(Anchored.Meta):
+        verbose_name = "note"
+        ordering = ["submitted_at", "pk"]
+
+    def __str__(self):
+        return f"Note {self.pk} on “{self.exact[:40]}”"
+
+    def get_absolute_url(self):
+        return reverse("annotations:note", args=[self.pk])
+
+
+class Correction(Moderated, Anchored):
+    """A proposed change of wording, shown as an apparatus over the original."""
+
+    class Category(models.TextChoices):
+        FACTUAL = "factual", "factual"
+        DATE = "date", "date"
+        NAME = "name", "name"
+        LANGUAGE = "language", "language"
+
+    # Categories whose corrections must cite at least one source.
+    SOURCED_CATEGORIES = frozenset({Category.FACTUAL, Category.DATE, Category.NAME})
+
+    category = models.CharField(max_length=20, choices=Category.choices)
+    replacement = models.TextField("corrected wording")
+    rationale = MarkdownxField()
+
+    objects = AnchoredQuerySet.as_manager()
+
+    class Meta(Anchored.Meta):
+        ordering = ["submitted_at", "pk"]
+
+    def __str__(self):
+        return f"Correction {self.pk}: “{self.exact[:30]}” → “{self.replacement[:30]}”"
+
+    def get_absolute_url(self):
+        return reverse("annotations:correction", args=[self.pk])
+
+
+class Source(Moderated):
+    """A bibliographic record."""
+
+    class Kind(models.TextChoices):
+        BOOK = "book", "book"
+        ARTICLE = "article", "journal article"
+        CHAPTER = "chapter", "book chapter"
+        WEB = "web", "web page"
+        PRIMARY = "primary", "primary document"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BOOK)
+    authors = models.CharField(max_length=500, blank=True, help_text="“Last, First; Last, First”")
+    title = models.CharField(max_length=500)
+    container = models.CharField(
+        "journal, book or site", max_length=500, blank=True,
+        help_text="The journal of an article, the book of a chapter, the site of a web page.",
+    )
+    publisher = models.CharField(max_length=300, blank=True)
+    place = models.CharField("place of publication", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    url = URLField("URL", max_length=500, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    isbn = models.CharField("ISBN", max_length=20, blank=True)
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["authors", "year", "title"]
+
+    def __str__(self):
+        lead = self.authors.split(";")[0].split(",")[0].strip() or self.title[:40]
+        return f"{lead} ({self.year})" if self.year else lead
+
+
+class Citation(Moderated):
+    """A note or a correction citing a source, with an optional locator."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    correction = models.ForeignKey(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    locator = models.CharField(max_length=100, blank=True, help_text="Page or chapter, e.g. “p. 212” or “ch. 4”.")
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(annotation__isnull=False, correction__isnull=True)
+                    | Q(annotation__isnull=True, correction__isnull=False)
+                ),
+                name="citation_cites_from_one_item",
+            ),
+        ]
+
+    def __str__(self):
+        where = f", {self.locator}" if self.locator else ""
+        return f"{self.source}{where}"
+
+    @property
+    def item(self):
+        return self.annotation or self.correction
+
+
+class Decision(models.Model):
+    """One moderation decision (or withdrawal): who, when, why, from what to what."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_decisions"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from markdownx.views import MarkdownifyView
+
+admin.site.site_header = "Annotated edition: moderation desk"
+admin.site.site_title = "Annotated edition"
+admin.site.index_title = "Moderation"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # django-markdownx's live preview, for signed-in users only. Its image
+    # upload endpoint is deliberately not routed: notes take no uploads.
+    path("markdownx/markdownify/", login_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
+    path("", include("annotations.urls")),
+]
