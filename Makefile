@@ -23,6 +23,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_edition
+	$(PY) manage.py demo_accounts
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: set up, then the whole suite (on PostgreSQL when DATABASE_URL is set)

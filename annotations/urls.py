@@ -1,11 +1,18 @@
 from django.urls import path
 
-from annotations.views import reading
+from annotations.views import contribute, reading
 
 app_name = "annotations"
 
 urlpatterns = [
+    # Reading: the edition and its permalinks.
     path("", reading.EditionView.as_view(), name="edition"),
     path("notes/<int:pk>/", reading.NoteView.as_view(), name="note"),
     path("corrections/<int:pk>/", reading.CorrectionView.as_view(), name="correction"),
+    # Contributing: from a paragraph (with or without a text selection), and one's own items.
+    path("p/<str:anchor>/", contribute.ParagraphContributeView.as_view(), name="paragraph_contribute"),
+    path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),
+    path("p/<str:anchor>/correction/", contribute.CorrectionCreateView.as_view(), name="correction_add"),
+    path("me/", contribute.MyContributionsView.as_view(), name="me"),
+    # Feeds.
 ]
