@@ -41,7 +41,7 @@ browser:
 	  fi; \
 	fi
 
-## make fixtures: regenerate fixtures/essay.json from fixtures/essay.txt and fixtures/introduction.md
+## make fixtures: regenerate fixtures/essay.json (from essay.txt, introduction.md) and fixtures/apparatus.json (from apparatus.toml)
 fixtures: setup
 	rm -f build/fixtures.sqlite3 && mkdir -p build
 	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py migrate --noinput -v0
@@ -49,6 +49,9 @@ fixtures: setup
 	  $$(test -f fixtures/introduction.md && echo --introduction fixtures/introduction.md)
 	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py dumpdata \
 	  annotations.essay annotations.section annotations.paragraph --indent 1 -o fixtures/essay.json
+	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py build_apparatus fixtures/apparatus.toml
+	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py dumpdata \
+	  annotations.source annotations.correction annotations.annotation annotations.citation --indent 1 -o fixtures/apparatus.json
 	rm -rf build
 
 clean:
