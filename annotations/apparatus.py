@@ -10,6 +10,7 @@ which ``load_edition`` (and so ``make run``) loads.
 """
 
 import tomllib
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 from django.core.exceptions import ValidationError
@@ -70,14 +71,7 @@ def _anchored(paragraphs, entry, where):
         anchor = text.anchor_quote(paragraph.text, entry["exact"], prefix=entry.get("prefix", ""))
     except text.QuoteError as error:
         raise ApparatusError(f"{where}: {entry['exact']!r}: {error}") from None
-    return {
-        "paragraph": paragraph,
-        "start": anchor.start,
-        "end": anchor.end,
-        "exact": anchor.exact,
-        "prefix": anchor.prefix,
-        "suffix": anchor.suffix,
-    }
+    return {"paragraph": paragraph, **asdict(anchor)}
 
 
 def _cite(item, entry, sources, where):

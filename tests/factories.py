@@ -1,5 +1,7 @@
 """Small factories with overridable defaults (tests import what they need)."""
 
+from dataclasses import asdict
+
 from django.contrib.auth.models import Group, User
 
 from annotations import text
@@ -39,14 +41,7 @@ def make_user(username="reader", *, groups=(), **overrides):
 
 def _anchored_fields(paragraph, exact, prefix=""):
     anchor = text.anchor_quote(paragraph.text, exact, prefix=prefix)
-    return {
-        "paragraph": paragraph,
-        "start": anchor.start,
-        "end": anchor.end,
-        "exact": anchor.exact,
-        "prefix": anchor.prefix,
-        "suffix": anchor.suffix,
-    }
+    return {"paragraph": paragraph, **asdict(anchor)}
 
 
 def make_note(paragraph=None, exact="Rapallo", *, status=Status.ACCEPTED, body="A note.", **overrides):
