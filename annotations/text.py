@@ -147,3 +147,100 @@ def verify_selection(text, *, exact, start, end, prefix="", suffix=""):
 def spans_overlap(a_start, a_end, b_start, b_end):
     """Whether two half-open spans share at least one character."""
     return a_start < b_end and b_start < a_end
+
+
+# --- Re-anchoring after an editor repairs a paragraph's text -----------------
+
+# How alike the old quote and the words now at its place must be for a fuzzy
+# match (difflib's ratio, 0–1): a fixed typo passes, a rewritten phrase does not.
+FUZZY_THRESHOLD = 0.8
+
+
+def _offset_mapper(old_text, new_text):
+    """Functions mapping a start / an end offset of ``old_text`` into ``new_text``.
+
+    Both follow difflib's alignment of the two texts: an offset in an unchanged
+    stretch moves with it; one inside a replaced stretch takes the whole
+    replacement; one inside a deleted stretch collapses to where it was.
+    """
+    from difflib import SequenceMatcher
+
+    blocks = [
+        block
+        for block in SequenceMatcher(None, old_text, new_text, autojunk=False).get_opcodes()
+        if block[2] > block[1]  # insertions hold no old offset
+    ]
+
+    def map_start(offset):
+        for tag, i1, i2, j1, j2 in blocks:
+            if i1 <= offset < i2:
+                return j1 + (offset - i1) if tag == "equal" else j1
+        return len(new_text)
+
+    def map_end(offset):
+        for tag, i1, i2, j1, j2 in blocks:
+            if i1 < offset <= i2:
+                return j1 + (offset - i1) if tag == "equal" else j2 if tag == "replace" else j1
+        return 0
+
+    def untouched(start, end):
+        """Whether old_text[start:end] lies inside one unchanged stretch."""
+        return any(tag == "equal" and i1 <= start and end <= i2 for tag, i1, i2, _, _ in blocks)
+
+    return map_start, map_end, untouched
+
+
+def _similarity(a, b):
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, normalise(a).strip(), normalise(b).strip(), autojunk=False).ratio()
+
+
+def reanchor(old_text, new_text, *, exact, prefix="", suffix="", start=None, end=None):
+    """Place a span of ``old_text`` in the repaired ``new_text``; an Anchor or None.
+
+    In order: (1) the span's own characters survived the repair unchanged:
+    follow them; (2) exact: the quote occurs as often as before (keep its rank
+    among the occurrences), or exactly once with its prefix and suffix, or
+    exactly once where the old span now lies; (3) a fuzzy
+    match at the place the old span maps to, alike enough to the quote. Else
+    None: the item is orphaned. The search is tied to where the old words went,
+    so a near-duplicate phrase elsewhere never captures an item whose own words
+    were removed.
+    """
+    has_position = start is not None and end is not None and 0 <= start < end <= len(old_text)
+    if has_position and normalise(old_text[start:end]) != normalise(exact):
+        has_position = False  # stale offsets: trust only the quote
+    map_start, map_end, untouched = _offset_mapper(old_text, new_text)
+    new_start = new_end = None
+    if has_position:
+        if untouched(start, end):
+            new_start = map_start(start)
+            return selectors_for(new_text, new_start, new_start + (end - start))
+        new_start, new_end = map_start(start), map_end(end)
+
+    occurrences = find_quote(new_text, exact)
+    if has_position:
+        # As many occurrences as before: none was removed, so the item keeps
+        # its place among them (the second "Genoa" stays the second).
+        old_occurrences = find_quote(old_text, exact)
+        if len(old_occurrences) == len(occurrences) and (start, end) in old_occurrences:
+            return selectors_for(new_text, *occurrences[old_occurrences.index((start, end))])
+    in_context = [span for span in occurrences if _context_agrees(new_text, span, prefix, suffix)]
+    if len(in_context) == 1:
+        return selectors_for(new_text, *in_context[0])
+    if not has_position:
+        # Without a position the quote alone must be unambiguous.
+        return selectors_for(new_text, *occurrences[0]) if len(occurrences) == 1 else None
+    at_old_place = [span for span in occurrences if spans_overlap(*span, new_start, new_end)]
+    if len(at_old_place) == 1:
+        return selectors_for(new_text, *at_old_place[0])
+    if new_end <= new_start:
+        return None  # the words were removed
+    # Trim the white space a replacement may have brought in at either end.
+    candidate = new_text[new_start:new_end]
+    new_start += len(candidate) - len(candidate.lstrip())
+    new_end -= len(candidate) - len(candidate.rstrip())
+    if new_end <= new_start or _similarity(exact, new_text[new_start:new_end]) < FUZZY_THRESHOLD:
+        return None
+    return selectors_for(new_text, new_start, new_end)
