@@ -174,6 +174,12 @@ class AnchoredQuerySet(ModeratedQuerySet):
         return self.filter(orphaned=True)
 
 
+class CitationQuerySet(ModeratedQuerySet):
+    def published(self):
+        """A citation is public when it and its source are both accepted."""
+        return super().published().filter(source__status=Status.ACCEPTED)
+
+
 class Moderated(models.Model):
     """Who submitted what, and where review stands. Public only when accepted."""
 
@@ -358,7 +364,7 @@ class Citation(Moderated):
     )
     locator = models.CharField(max_length=100, blank=True, help_text="Page or chapter, e.g. “p. 212” or “ch. 4”.")
 
-    objects = ModeratedQuerySet.as_manager()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

@@ -1,0 +1,111 @@
+"""
+The edition's notes and corrections as W3C Web Annotations (JSON-LD).
+
+Pure functions over already-loaded objects: no queries here (the view
+prefetches). The annotation's ``id`` is its JSON-LD address; ``canonical`` is its
+human-readable permalink page. Each published note or accepted correction becomes an
+``Annotation`` whose target is its paragraph (by public anchor) with a
+TextQuoteSelector and a TextPositionSelector; a note's body is its Markdown as a
+TextualBody; a correction's bodies are the corrected wording (purpose
+``editing``) and the rationale (``describing``); cited sources with a URL or DOI
+are linked bodies (``linking``). See https://www.w3.org/TR/annotation-model/.
+"""
+
+from django.urls import reverse
+
+ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
+NOTE_MOTIVATIONS = {"comment": "commenting", "context": "describing", "question": "questioning"}
+
+
+def _timestamp(value):
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _creator(item):
+    if item.credit:
+        return {"type": "Organization", "name": item.credited_to}
+    return {"type": "Person", "nickname": item.credited_to}
+
+
+def _source_link(source):
+    if source.doi:
+        return f"https://doi.org/{source.doi}"
+    return source.url or None
+
+
+def _citation_bodies(citations):
+    bodies = []
+    for citation in citations:
+        link = _source_link(citation.source)
+        if link:
+            bodies.append({"type": "SpecificResource", "source": link, "purpose": "linking"})
+    return bodies
+
+
+def _target(item, absolute):
+    return {
+        "source": absolute(item.paragraph.get_absolute_url()),
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": item.exact, "prefix": item.prefix, "suffix": item.suffix},
+            {"type": "TextPositionSelector", "start": item.start, "end": item.end},
+        ],
+    }
+
+
+def note_annotation(note, *, absolute, citations=()):
+    """A published note as a Web Annotation; ``absolute`` makes a path an absolute IRI."""
+    return {
+        "@context": ANNOTATION_CONTEXT,
+        "id": absolute(reverse("annotations:w3c_note", args=[note.pk])),
+        "canonical": absolute(note.get_absolute_url()),
+        "type": "Annotation",
+        "motivation": NOTE_MOTIVATIONS.get(note.kind, "commenting"),
+        "created": _timestamp(note.submitted_at),
+        "modified": _timestamp(note.updated_at),
+        "creator": _creator(note),
+        "body": [
+            {"type": "TextualBody", "value": note.body, "format": "text/markdown", "language": "en"},
+            *_citation_bodies(citations),
+        ],
+        "target": _target(note, absolute),
+    }
+
+
+def correction_annotation(correction, *, absolute, citations=()):
+    """An accepted correction as a Web Annotation with an ``editing`` motivation."""
+    return {
+        "@context": ANNOTATION_CONTEXT,
+        "id": absolute(reverse("annotations:w3c_correction", args=[correction.pk])),
+        "canonical": absolute(correction.get_absolute_url()),
+        "type": "Annotation",
+        "motivation": "editing",
+        "created": _timestamp(correction.submitted_at),
+        "modified": _timestamp(correction.updated_at),
+        "creator": _creator(correction),
+        "body": [
+            {"type": "TextualBody", "purpose": "editing", "value": correction.replacement, "format": "text/plain", "language": "en"},
+            {"type": "TextualBody", "purpose": "describing", "value": correction.rationale, "format": "text/markdown", "language": "en"},
+            {"type": "TextualBody", "purpose": "classifying", "value": correction.category, "format": "text/plain"},
+            *_citation_bodies(citations),
+        ],
+        "target": _target(correction, absolute),
+    }
+
+
+def annotation_collection(annotations, *, collection_id, label):
+    """An AnnotationCollection holding every annotation on one embedded page."""
+    return {
+        "@context": ANNOTATION_CONTEXT,
+        "id": collection_id,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(annotations),
+        "first": {
+            "id": f"{collection_id}#page-1",
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [{key: value for key, value in annotation.items() if key != "@context"} for annotation in annotations],
+        },
+    }
