@@ -9,6 +9,7 @@ urlpatterns = [
     path("", reading.EditionView.as_view(), name="edition"),
     path("notes/<int:pk>/", reading.NoteView.as_view(), name="note"),
     path("corrections/<int:pk>/", reading.CorrectionView.as_view(), name="correction"),
+    path("sources/", reading.SourcesView.as_view(), name="sources"),
     # Contributing: from a paragraph (with or without a text selection), and one's own items.
     path("p/<str:anchor>/", contribute.ParagraphContributeView.as_view(), name="paragraph_contribute"),
     path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),

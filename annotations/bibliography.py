@@ -1,0 +1,196 @@
+"""
+Bibliographic formatting: sources in one house style, and citations of the edition.
+
+Pure: takes anything with a Source's attributes (a model instance or a plain
+object) and returns escaped HTML (``SafeString``) or plain text; no ORM, no
+request. The house style for sources is Chicago author-date:
+
+    Haslam, Jonathan. 1984. <i>The Soviet Union and …</i>. London: Macmillan.
+    short form, as cited from a note: Haslam 1984, p. 212
+
+The edition itself is cited in APA, MLA, Chicago and BibTeX with its version
+(``Essay.revision``) and the date of that version.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+EDITION_SUBTITLE = "An Annotated Edition"
+
+
+def _people(authors):
+    """"Last, First; Last, First" → [("Last", "First"), …]."""
+    people = []
+    for person in (authors or "").split(";"):
+        last, _, first = person.strip().partition(",")
+        if last.strip():
+            people.append((last.strip(), first.strip()))
+    return people
+
+
+def authors_display(authors):
+    """Bibliography order: "Last, First", then "First Last", joined with "and"."""
+    people = _people(authors)
+    names = [f"{last}, {first}".rstrip(", ") if index == 0 else f"{first} {last}".strip()
+             for index, (last, first) in enumerate(people)]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def short_authors(authors):
+    people = [last for last, _ in _people(authors)]
+    if len(people) > 2:
+        return f"{people[0]} et al."
+    return " and ".join(people)
+
+
+def _sentence(value):
+    """End a piece with a full stop unless it already ends with punctuation."""
+    value = value.strip()
+    return value if not value or value[-1] in ".?!" else value + "."
+
+
+def _link(url):
+    return format_html('<a href="{}">{}</a>', url, url)
+
+
+def source_identifier_url(source):
+    if source.doi:
+        doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", source.doi.strip(), flags=re.IGNORECASE)
+        return f"https://doi.org/{doi}"
+    return source.url or ""
+
+
+def source_reference(source):
+    """The full bibliography entry, as HTML."""
+    parts = []
+    lead = authors_display(source.authors)
+    year = str(source.year) if source.year else "n.d."
+    container = conditional_escape(source.container)
+    quoted_title = format_html("“{}”", _sentence(source.title))
+    italic_title = format_html("<i>{}</i>.", source.title.rstrip("."))
+    if lead:
+        parts.append(conditional_escape(_sentence(lead)))
+        parts.append(conditional_escape(f"{year}."))
+    if source.kind == "article":
+        parts.append(quoted_title)
+        detail = format_html("<i>{}</i>", source.container) if source.container else ""
+        if source.volume:
+            detail = format_html("{} {}", detail, source.volume)
+        if source.pages:
+            detail = format_html("{}: {}", detail, source.pages) if source.volume else format_html("{}, {}", detail, source.pages)
+        if detail:
+            parts.append(format_html("{}.", detail))
+    elif source.kind == "chapter":
+        parts.append(quoted_title)
+        pages = f", {source.pages}" if source.pages else ""
+        parts.append(format_html("In <i>{}</i>{}.", source.container, pages) if container else "")
+    elif source.kind in ("web", "primary") and source.container:
+        parts.append(quoted_title)
+        parts.append(format_html("<i>{}</i>.", source.container))
+    else:
+        parts.append(italic_title)
+    if not lead:
+        parts.append(conditional_escape(f"{year}."))
+    imprint = ": ".join(value for value in (source.place, source.publisher) if value)
+    if imprint:
+        parts.append(conditional_escape(f"{imprint}."))
+    if source.isbn:
+        parts.append(conditional_escape(f"ISBN {source.isbn}."))
+    identifier = source_identifier_url(source)
+    if identifier:
+        parts.append(format_html("{}.", _link(identifier)))
+    return mark_safe(" ".join(str(part) for part in parts if part))  # noqa: S308 - every part escaped above
+
+
+def source_short(source, locator=""):
+    """The short form cited from a note: "Haslam 1984, p. 212"."""
+    lead = short_authors(source.authors) or f"“{source.title[:60]}”"
+    text = f"{lead} {source.year}" if source.year else f"{lead} n.d."
+    return f"{text}, {locator}" if locator else text
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What a citation of the edition needs."""
+
+    title: str  # the essay's title
+    editors: str
+    version: int
+    date: object  # datetime.date of this version
+    url: str
+    key: str = "edition"
+
+    @property
+    def full_title(self):
+        return f"{self.title}: {EDITION_SUBTITLE}"
+
+
+def _long_date(value):
+    return f"{value.day} {value:%B %Y}"
+
+
+def _editors_in_running_text(editors):
+    """"The editors" reads as "the editors" after "Edited by"."""
+    return "t" + editors[1:] if editors.startswith("The ") else editors
+
+
+def cite_apa(edition):
+    return format_html(
+        "{} (Eds.). ({}, {} {}). <i>{}</i> (Version {}). {}",
+        edition.editors, edition.date.year, f"{edition.date:%B}", edition.date.day,
+        edition.full_title, edition.version, edition.url,
+    )
+
+
+def cite_mla(edition):
+    return format_html(
+        "<i>{}</i>. Edited by {}, version {}, {}, {}.",
+        edition.full_title, _editors_in_running_text(edition.editors), edition.version, _long_date(edition.date), edition.url,
+    )
+
+
+def cite_chicago(edition, locator="", anchor=""):
+    where = f", {locator}" if locator else ""
+    url = f"{edition.url}#{anchor}" if anchor else edition.url
+    return format_html(
+        "<i>{}</i>. Edited by {}. Version {}, {}{}. {}.",
+        edition.full_title, _editors_in_running_text(edition.editors), edition.version,
+        _long_date(edition.date), where, url,
+    )
+
+
+_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+
+
+def _bibtex_escape(value):
+    return _BIBTEX_SPECIAL.sub(r"\\\1", value)
+
+
+def cite_bibtex(edition):
+    """BibTeX (plain text; templates escape it)."""
+    fields = [
+        ("title", f"{{{_bibtex_escape(edition.full_title)}}}"),
+        ("editor", f"{{{_bibtex_escape(edition.editors)}}}"),
+        ("year", str(edition.date.year)),
+        ("month", f"{edition.date:%b}".lower()),
+        ("version", str(edition.version)),
+        ("date", edition.date.isoformat()),
+        ("url", edition.url),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{edition.key},\n{body}\n}}"
+
+
+def edition_citations(edition):
+    """[(style name, html or text, is_code)] for "Cite this edition"."""
+    return [
+        ("APA", cite_apa(edition), False),
+        ("MLA", cite_mla(edition), False),
+        ("Chicago", cite_chicago(edition), False),
+        ("BibTeX", cite_bibtex(edition), True),
+    ]

@@ -1,0 +1,91 @@
+"""
+Seed an essay with many published notes and accepted corrections (for the benchmark and the query-count tests).
+
+    python -m bench.seed --notes 1000 --corrections 100     (against the configured database)
+
+Spans are words or runs of words of the essay's paragraphs, chosen by a seeded
+random generator: notes may nest and overlap each other and cross corrected
+words; corrections never overlap each other. A fifth of the sources are cited
+from notes with page locators.
+"""
+
+import argparse
+import random
+import re
+
+WORD = re.compile(r"\w+")
+
+
+def _words(text):
+    return [(match.start(), match.end()) for match in WORD.finditer(text)]
+
+
+def seed_apparatus(essay, *, notes, corrections, seed=1922):
+    """Add ``notes`` published notes and ``corrections`` accepted corrections to ``essay``."""
+    # Imported here so that ``python -m bench.seed`` can set Django up first.
+    from annotations.models import Annotation, Citation, Correction, Essay, Paragraph, Source, Status
+    from annotations.text import selectors_for
+
+    rng = random.Random(seed)
+    paragraphs = [p for p in Paragraph.objects.filter(section__essay=essay) if len(_words(p.text)) >= 4]
+    sources = Source.objects.bulk_create(
+        Source(authors=f"Historian, Author {n}", title=f"A study of Soviet diplomacy, part {n}", publisher="A Press",
+               place="London", year=1960 + n, status=Status.ACCEPTED)
+        for n in range(20)
+    )
+
+    taken = {p.pk: set() for p in paragraphs}  # word indexes already corrected
+    new_corrections = []
+    while len(new_corrections) < corrections:
+        paragraph = rng.choice(paragraphs)
+        words = _words(paragraph.text)
+        index = rng.randrange(len(words))
+        if index in taken[paragraph.pk]:
+            continue
+        taken[paragraph.pk].add(index)
+        start, end = words[index]
+        anchor = selectors_for(paragraph.text, start, end)
+        new_corrections.append(Correction(
+            paragraph=paragraph, start=start, end=end, exact=anchor.exact, prefix=anchor.prefix, suffix=anchor.suffix,
+            category=rng.choice(list(Correction.Category)), replacement=f"{anchor.exact} (corrected)",
+            rationale="The **sources** agree on another reading.", status=Status.ACCEPTED, credit="The editors",
+        ))
+    Correction.objects.bulk_create(new_corrections)
+
+    new_notes = []
+    for number in range(notes):
+        paragraph = rng.choice(paragraphs)
+        words = _words(paragraph.text)
+        first = rng.randrange(len(words))
+        last = min(len(words) - 1, first + rng.randrange(4))
+        start, end = words[first][0], words[last][1]
+        anchor = selectors_for(paragraph.text, start, end)
+        new_notes.append(Annotation(
+            paragraph=paragraph, start=start, end=end, exact=anchor.exact, prefix=anchor.prefix, suffix=anchor.suffix,
+            kind=rng.choice(list(Annotation.Kind)), body=f"Note {number}: *context* for this passage & its claims.",
+            status=Status.ACCEPTED, credit="The editors",
+        ))
+    new_notes = Annotation.objects.bulk_create(new_notes)
+    Citation.objects.bulk_create(
+        Citation(source=rng.choice(sources), annotation=note, locator=f"p. {rng.randint(1, 400)}", status=Status.ACCEPTED)
+        for note in new_notes[::5]
+    )
+    Essay.revision_bump()
+
+
+def main():
+    import django
+
+    django.setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--corrections", type=int, default=100)
+    options = parser.parse_args()
+    from annotations.models import Essay
+
+    seed_apparatus(Essay.objects.get(), notes=options.notes, corrections=options.corrections)
+    print(f"Seeded {options.notes} notes and {options.corrections} corrections.")
+
+
+if __name__ == "__main__":
+    main()
