@@ -14,7 +14,7 @@ must share to be the same source.
     >>> isbn_key("0-333-30050-5")
     '9780333300503'
     >>> title_key("The Soviet Union & the Struggle for Collective Security!")
-    'the soviet union the struggle for collective security'
+    'the soviet union and the struggle for collective security'
 """
 
 import re
@@ -115,9 +115,9 @@ def url_key(value):
 
 
 def title_key(title):
-    """Case, accents, punctuation and spacing folded, for comparing titles."""
+    """Case, accents, punctuation, spacing and “&” for “and” folded, for comparing titles."""
     # Twice: casefolding can produce letters that decompose, and the reverse.
-    letters = _fold(_fold(title))
+    letters = _fold(_fold(title)).replace("&", " and ")
     return re.sub(r"[\W_]+", " ", letters).strip()
 
 

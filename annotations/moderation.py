@@ -130,3 +130,27 @@ def item_withdraw(item, *, user, expected_version=None):
         allowed=CONTRIBUTOR_TRANSITIONS,
         expected_version=expected_version,
     )
+
+
+def item_revise(item, *, user, changes, expected_version=None):
+    """The contributor edits their own pending item (``changes``: field → new value).
+
+    The version goes up, so a moderator deciding the version they saw before
+    the edit is refused (StaleItemError) and sees the new wording first.
+    """
+    if item.submitted_by_id != user.pk:
+        raise TransitionError("Only the contributor who submitted an item can edit it.")
+    if item.status != Status.PENDING:
+        raise TransitionError(f"{item} is {Status(item.status).label} and can no longer be edited.")
+    version = item.version if expected_version is None else expected_version
+    model = type(item)
+    updated = model.objects.filter(pk=item.pk, version=version, status=Status.PENDING).update(
+        **changes, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StaleItemError(
+            f"{item} was changed (reviewed, withdrawn or edited elsewhere) since you opened it. "
+            "Reload it and edit again."
+        )
+    item.refresh_from_db()
+    return item

@@ -15,5 +15,8 @@ urlpatterns = [
     path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),
     path("p/<str:anchor>/correction/", contribute.CorrectionCreateView.as_view(), name="correction_add"),
     path("me/", contribute.MyContributionsView.as_view(), name="me"),
+    path("me/<str:kind>/<int:pk>/edit/", contribute.ItemEditView.as_view(), name="item_edit"),
+    path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
+    path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
     # Feeds.
 ]

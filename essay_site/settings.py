@@ -200,3 +200,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Contributing: rate limits per account and per IP (annotations/ratelimits.py,
+# django-ratelimit). Counted in the default cache: set REDIS_URL when several
+# servers share the load. Behind a proxy, RATELIMIT_IP_META_KEY names the header
+# holding the client's address. Over a limit the person gets a 429 page.
+CONTRIBUTION_RATE_PER_ACCOUNT = os.environ.get("CONTRIBUTION_RATE_PER_ACCOUNT", "30/h")
+CONTRIBUTION_RATE_PER_IP = os.environ.get("CONTRIBUTION_RATE_PER_IP", "60/h")
+SIGNUP_RATE_PER_IP = os.environ.get("SIGNUP_RATE_PER_IP", "5/h")
+LOGIN_RATE_PER_IP = os.environ.get("LOGIN_RATE_PER_IP", "20/10m")
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
+RATELIMIT_VIEW = "annotations.views.accounts.rate_limited"
+MIDDLEWARE += ["django_ratelimit.middleware.RatelimitMiddleware"]

@@ -3,12 +3,17 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
+from annotations.views import accounts
+
 admin.site.site_header = "Annotated edition: moderation desk"
 admin.site.site_title = "Annotated edition"
 admin.site.index_title = "Moderation"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Sign-up, and log-in limited per IP; the rest of /accounts/ is django.contrib.auth's.
+    path("accounts/signup/", accounts.SignUpView.as_view(), name="signup"),
+    path("accounts/login/", accounts.rate_limited_login, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     # django-markdownx's live preview, for signed-in users only. Its image
     # upload endpoint is deliberately not routed: notes take no uploads.

@@ -140,6 +140,7 @@ def test_url_key_ignores_scheme_www_host_case_trailing_slash_and_fragment():
 def test_title_key_folds_case_accents_and_punctuation():
     assert title_key("Stalin’s Foreign Policy:  a Re-assessment") == title_key("stalin s foreign policy a re assessment")
     assert title_key("Mémoires") == title_key("MEMOIRES")
+    assert title_key("War & Peace") == title_key("War and Peace")
 
 
 @given(st.text(max_size=80))

@@ -1,8 +1,40 @@
+"""
+Development-only demo accounts: a contributor and a moderator, with known passwords.
+
+``make run`` runs this. With DEBUG off it creates nothing (a site with these
+well-known passwords would be open to anyone). Running it again resets the
+passwords and the moderator's rights to what is printed.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
+
+DEMO_CONTRIBUTOR = ("demo-contributor", "contributor-demo-password")
+DEMO_MODERATOR = ("demo-moderator", "moderator-demo-password")
 
 
 class Command(BaseCommand):
-    help = "Create the development-only demo accounts (placeholder until the contributing work lands)."
+    help = "Create the development-only demo contributor and moderator (never when DEBUG is off)."
 
     def handle(self, *args, **options):
-        self.stdout.write("No demo accounts yet.")
+        if not settings.DEBUG:
+            self.stdout.write("DEBUG is off: the development-only demo accounts are not created.")
+            return
+        contributor = self._account(*DEMO_CONTRIBUTOR, email="contributor@example.invalid")
+        moderator = self._account(*DEMO_MODERATOR, email="moderator@example.invalid", is_staff=True)
+        moderator.groups.add(Group.objects.get(name="Moderators"))
+        self.stdout.write(
+            "Development-only demo accounts (never use them on a public site):\n"
+            f"  contributor: log in at /accounts/login/ as {contributor.username} / {DEMO_CONTRIBUTOR[1]}\n"
+            f"  moderator:   log in at /admin/ (or /accounts/login/) as {moderator.username} / {DEMO_MODERATOR[1]}"
+        )
+
+    def _account(self, username, password, *, email, is_staff=False):
+        user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+        user.email = email
+        user.is_staff = is_staff
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        return user

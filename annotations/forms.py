@@ -1,0 +1,361 @@
+"""
+Contributor forms: a quoted span of one paragraph, notes, corrections, sources
+and citations.
+
+The quote is always placed in the paragraph by the server (``annotations.text``):
+offsets sent by the browser are a hint that is checked, never trusted. Forms
+only validate and build unsaved objects; status, submitter and version are set
+by the views and ``annotations.moderation``, never from user input.
+"""
+
+from django import forms
+from django.forms.utils import ErrorDict
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.db.models import Q
+from markdownx.fields import MarkdownxFormField
+
+from annotations import identifiers, text
+from annotations.models import Annotation, Citation, Correction, Source, Status
+
+BODY_MAX_LENGTH = 10_000
+REPLACEMENT_MAX_LENGTH = 500
+QUOTE_MAX_LENGTH = 2_000
+MARKDOWN_HELP = "Markdown: *italic*, **bold**, [a link](https://…), > a quotation. Up to 10,000 characters."
+
+CROSSES_PARAGRAPHS = (
+    "These words run across more than one paragraph. A note or a correction is about words within one "
+    "paragraph: keep only the words of this one."
+)
+STALE_SELECTION = (
+    "The text of this paragraph has changed since you selected these words, and they are no longer in it. "
+    "Select them again in the paragraph shown here."
+)
+
+
+def runs_across_paragraphs(paragraph_text, exact):
+    """Whether a quote that is not in the paragraph is one that spills over its edge.
+
+    Copying across paragraphs puts a line break in the quote; when one of its
+    lines is in this paragraph, the contributor selected too much rather than
+    the wrong words.
+    """
+    lines = [line.strip() for line in exact.splitlines() if line.strip()]
+    if len(lines) < 2 or text.find_quote(paragraph_text, exact):
+        return False
+    return any(text.find_quote(paragraph_text, line) for line in lines)
+
+
+class QuotedSpanForm(forms.ModelForm):
+    """The words of ``paragraph`` an item is about, placed by the server.
+
+    The browser's selectors (prefix, suffix, start, end) ride along as hidden
+    fields; without JavaScript only ``exact`` is typed.
+    """
+
+    exact = forms.CharField(
+        label="The exact words",
+        max_length=QUOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Copy or type the words of the paragraph, exactly as they appear.",
+    )
+    prefix = forms.CharField(required=False, strip=False, max_length=200, widget=forms.HiddenInput)
+    suffix = forms.CharField(required=False, strip=False, max_length=200, widget=forms.HiddenInput)
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # The version the contributor is editing; a later change makes the edit stale.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    ANCHOR_FIELDS = ("start", "end", "exact", "prefix", "suffix")
+    field_order = ["exact"]
+
+    def __init__(self, *args, paragraph, **kwargs):
+        self.paragraph = paragraph
+        self.anchor = None
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(instance, name) for name in (*self.ANCHOR_FIELDS, "version")}
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        exact = cleaned.get("exact")
+        if exact:
+            try:
+                self.anchor = self._place(exact, cleaned)
+            except text.QuoteError as error:
+                self.add_error("exact", self._explain(error, exact, cleaned))
+        if self.anchor is not None:
+            for name in self.ANCHOR_FIELDS:
+                setattr(self.instance, name, getattr(self.anchor, name))
+        return cleaned
+
+    def _place(self, exact, cleaned):
+        prefix, suffix = cleaned.get("prefix") or "", cleaned.get("suffix") or ""
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is not None and end is not None:
+            return text.verify_selection(self.paragraph.text, exact=exact, start=start, end=end, prefix=prefix, suffix=suffix)
+        return text.anchor_quote(self.paragraph.text, exact, prefix, suffix)
+
+    def _explain(self, error, exact, cleaned):
+        if isinstance(error, text.QuoteNotFound):
+            if runs_across_paragraphs(self.paragraph.text, exact):
+                return CROSSES_PARAGRAPHS
+            if cleaned.get("start") is not None:
+                return STALE_SELECTION
+        return str(error)
+
+    def changes(self):
+        """Field → value of an edit, for ``moderation.item_revise``."""
+        changed = {name: self.cleaned_data[name] for name in self._meta.fields}
+        changed.update({name: getattr(self.anchor, name) for name in self.ANCHOR_FIELDS})
+        return changed
+
+
+class NoteForm(QuotedSpanForm):
+    body = MarkdownxFormField(label="Your note", max_length=BODY_MAX_LENGTH, help_text=MARKDOWN_HELP)
+
+    class Meta:
+        model = Annotation
+        fields = ["kind", "body"]
+        widgets = {"kind": forms.RadioSelect}
+        labels = {"kind": "Kind of note"}
+
+
+class CorrectionForm(QuotedSpanForm):
+    replacement = forms.CharField(
+        label="Proposed wording",
+        max_length=REPLACEMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The words that should stand instead of the quoted ones (up to 500 characters).",
+    )
+    rationale = MarkdownxFormField(
+        label="Why", max_length=BODY_MAX_LENGTH, help_text="What is wrong and how you know. " + MARKDOWN_HELP
+    )
+
+    class Meta:
+        model = Correction
+        fields = ["category", "replacement", "rationale"]
+        widgets = {"category": forms.RadioSelect}
+        help_texts = {"category": "Factual, date and name corrections need at least one source."}
+
+    def clean(self):
+        cleaned = super().clean()
+        replacement = cleaned.get("replacement")
+        if self.anchor is not None and replacement and text.normalise(replacement).strip() == text.normalise(self.anchor.exact).strip():
+            self.add_error("replacement", "The proposed wording is the same as the original. Change it, or add a note instead.")
+        category = cleaned.get("category")
+        editing = self.instance.pk is not None
+        if editing and category in Correction.SOURCED_CATEGORIES and not self.instance.citations.exclude(
+            status__in=[Status.WITHDRAWN, Status.REJECTED, Status.SPAM]
+        ).exists():
+            self.add_error("category", "A factual, date or name correction needs a source: add one to it first.")
+        return cleaned
+
+
+def sources_offered_to(user):
+    """The bibliography a contributor may cite: published sources and their own pending ones."""
+    return Source.objects.published() | Source.objects.pending().submitted_by(user)
+
+
+def find_duplicate_source(candidates, *, doi="", isbn="", url="", title="", year=None):
+    """The first of ``candidates`` that is the same source: same DOI, ISBN, URL, or title and year."""
+    wanted = {
+        "doi": doi and identifiers.doi_key(doi),
+        "isbn": isbn and identifiers.isbn_key(isbn),
+        "url": url and identifiers.url_key(url),
+        "title": title and (identifiers.title_key(title), year),
+    }
+    keys = {"doi": identifiers.doi_key, "isbn": identifiers.isbn_key, "url": identifiers.url_key}
+    for source in candidates:
+        for name, key in keys.items():
+            value = getattr(source, name)
+            try:
+                if wanted[name] and value and key(value) == wanted[name]:
+                    return source
+            except identifiers.IdentifierError:
+                continue  # a malformed identifier stored before these checks: not comparable
+        if wanted["title"] and (identifiers.title_key(source.title), source.year) == wanted["title"]:
+            return source
+    return None
+
+
+class SourceForm(forms.ModelForm):
+    """A bibliographic record typed by a contributor."""
+
+    class Meta:
+        model = Source
+        fields = ["kind", "authors", "title", "container", "publisher", "year", "url", "doi", "isbn"]
+        labels = {"kind": "Type", "url": "URL (http or https)"}
+        help_texts = {
+            "doi": "e.g. 10.1017/CBO9780511523724",
+            "isbn": "ISBN-10 or ISBN-13; hyphens are fine.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        self.duplicate = None
+        super().__init__(*args, **kwargs)
+        self.fields["url"] = forms.CharField(label="URL (http or https)", max_length=500, required=False)
+        self.fields["year"].widget.attrs.update(min="1", max="2100")
+
+    def _clean_identifier(self, name, clean):
+        value = self.cleaned_data.get(name, "").strip()
+        if not value:
+            return ""
+        try:
+            return clean(value)
+        except identifiers.IdentifierError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_doi(self):
+        return self._clean_identifier("doi", identifiers.clean_doi)
+
+    def clean_isbn(self):
+        return self._clean_identifier("isbn", identifiers.clean_isbn)
+
+    def clean_url(self):
+        return self._clean_identifier("url", identifiers.clean_url)
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year is not None and not 1 <= year <= 2100:
+            raise forms.ValidationError("Give the year of publication, e.g. 1984.")
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidates = sources_offered_to(self.user).exclude(pk=self.instance.pk)
+        self.duplicate = find_duplicate_source(
+            candidates,
+            doi=cleaned.get("doi", ""),
+            isbn=cleaned.get("isbn", ""),
+            url=cleaned.get("url", ""),
+            title=cleaned.get("title", ""),
+            year=cleaned.get("year"),
+        )
+        if self.duplicate is not None:
+            raise forms.ValidationError(
+                f"This source is already in the bibliography: {self.duplicate} — “{self.duplicate.title}”. "
+                "Cite that one instead of adding it again."
+            )
+        return cleaned
+
+
+class CitationForm(forms.Form):
+    """Cite a source from a note or a correction: none, one already listed, or a new one."""
+
+    NONE, EXISTING, NEW = "none", "existing", "new"
+
+    choice = forms.ChoiceField(
+        label="Source",
+        choices=[(NONE, "No source"), (EXISTING, "A source already in the bibliography"), (NEW, "A new source")],
+        initial=NONE,
+        widget=forms.RadioSelect,
+    )
+    source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False, label="Source in the bibliography")
+    locator = forms.CharField(
+        label="Page or chapter", max_length=100, required=False, help_text="e.g. “p. 212” or “ch. 4”."
+    )
+
+    def __init__(self, data=None, *, user, require=False, **kwargs):
+        super().__init__(data, prefix="cite", **kwargs)
+        self.user = user
+        self.require = require
+        self.fields["source"].queryset = sources_offered_to(user)
+        if require:
+            self.fields["choice"].choices = self.fields["choice"].choices[1:]
+            self.fields["choice"].initial = self.EXISTING
+        self.new_source_form = SourceForm(data, prefix="source", user=user)
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("choice")
+        if choice == self.EXISTING and not cleaned.get("source"):
+            self.add_error("source", "Choose a source from the list, or add a new one.")
+        if choice != self.NEW:
+            self._ignore_new_source()
+        elif not self.new_source_form.is_valid():
+            duplicate = self.new_source_form.duplicate
+            if duplicate is not None:
+                self._offer_existing(duplicate)
+                self.add_error(None, f"{duplicate} is already in the bibliography, and is now chosen above: submit again to cite it.")
+            else:
+                self.add_error(None, "The new source has errors: see below.")
+        return cleaned
+
+    def _ignore_new_source(self):
+        """Fields typed for a new source stay in the form but are not checked unless it is chosen."""
+        self.new_source_form._errors = ErrorDict()
+        self.new_source_form.cleaned_data = {}
+
+    def _offer_existing(self, source):
+        """Re-show the form citing the existing record; what was typed for the new one stays."""
+        data = self.data.copy()
+        data[self.add_prefix("choice")] = self.EXISTING
+        data[self.add_prefix("source")] = str(source.pk)
+        self.data = data
+
+    def require_for_category(self, category):
+        """Factual, date and name corrections must cite a source."""
+        if category in Correction.SOURCED_CATEGORIES and self.cleaned_data.get("choice") == self.NONE:
+            self.add_error("choice", "A factual, date or name correction needs at least one source.")
+
+    @property
+    def cites(self):
+        return self.is_bound and self.cleaned_data.get("choice") in (self.EXISTING, self.NEW)
+
+    def save(self, *, item):
+        """The pending citation of ``item`` (and the new pending source), or None."""
+        if not self.cites:
+            return None
+        if self.cleaned_data["choice"] == self.NEW:
+            source = self.new_source_form.save(commit=False)
+            source.submitted_by = self.user
+            source.save()
+        else:
+            source = self.cleaned_data["source"]
+        owner = {"annotation": item} if isinstance(item, Annotation) else {"correction": item}
+        return Citation.objects.create(
+            source=source, locator=self.cleaned_data["locator"], submitted_by=self.user, **owner
+        )
+
+
+class CitationLocatorForm(forms.ModelForm):
+    """Edit one's own pending citation: only where in the source."""
+
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Citation
+        fields = ["locator"]
+        labels = {"locator": "Page or chapter"}
+
+    def changes(self):
+        return {"locator": self.cleaned_data["locator"]}
+
+
+class SourceEditForm(SourceForm):
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def changes(self):
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class SignUpForm(UserCreationForm):
+    """An account: a user name, an email address for password resets, a password twice."""
+
+    email = forms.EmailField(label="Email address", help_text="Only used to reset your password; never shown.")
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account already uses this address. Log in, or reset its password from the log-in page."
+            )
+        return email
