@@ -34,16 +34,17 @@ def seed_apparatus(essay, *, notes, corrections, seed=1922):
         for n in range(20)
     )
 
-    taken = {p.pk: set() for p in paragraphs}  # word indexes already corrected
+    taken = {p.pk: set() for p in paragraphs}  # starts of words already corrected: corrections never overlap
+    for paragraph_id, start in Correction.objects.values_list("paragraph_id", "start"):
+        taken.setdefault(paragraph_id, set()).add(start)
     new_corrections = []
     while len(new_corrections) < corrections:
         paragraph = rng.choice(paragraphs)
         words = _words(paragraph.text)
-        index = rng.randrange(len(words))
-        if index in taken[paragraph.pk]:
+        start, end = rng.choice(words)
+        if start in taken[paragraph.pk]:
             continue
-        taken[paragraph.pk].add(index)
-        start, end = words[index]
+        taken[paragraph.pk].add(start)
         anchor = selectors_for(paragraph.text, start, end)
         new_corrections.append(Correction(
             paragraph=paragraph, start=start, end=end, exact=anchor.exact, prefix=anchor.prefix, suffix=anchor.suffix,

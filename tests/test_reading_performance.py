@@ -1,0 +1,150 @@
+"""The edition page's cost: constant SQL queries, a cached body, and invalidation that holds across processes."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations.models import Annotation, Correction, Essay, Status
+from bench.seed import seed_apparatus
+from tests.conftest import ROOT
+
+EDITION = reverse("annotations:edition")
+
+
+def count_queries(client, url=EDITION):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_edition_queries_do_not_grow_with_the_number_of_notes(client, seeded_essay, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    seed_apparatus(seeded_essay, notes=10, corrections=10, seed=1)
+    small = count_queries(client)
+    seed_apparatus(seeded_essay, notes=990, corrections=90, seed=2)
+    assert Annotation.objects.published().count() == 1000
+    assert Correction.objects.published().count() == 100
+    cache.clear()
+    with django_assert_max_num_queries(small):
+        response = client.get(EDITION)
+    html = response.content.decode()
+    assert html.count('class="note-marker"') == 1000
+    assert html.count("<ins data-apparatus>") == 100
+
+
+def test_signed_in_contributor_with_pending_items_also_costs_constant_queries(client, seeded_essay, django_assert_max_num_queries):
+    from django.contrib.auth.models import User
+
+    author = User.objects.create_user("author", password="a-long-test-password")
+    seed_apparatus(seeded_essay, notes=10, corrections=5, seed=3)
+    Annotation.objects.filter(pk__in=Annotation.objects.values("pk")[:3]).update(status=Status.PENDING, submitted_by=author)
+    client.force_login(author)
+    small = count_queries(client)
+    seed_apparatus(seeded_essay, notes=500, corrections=50, seed=4)
+    Annotation.objects.filter(pk__in=Annotation.objects.values("pk")[:100]).update(status=Status.PENDING, submitted_by=author)
+    with django_assert_max_num_queries(small):
+        response = client.get(EDITION)
+    assert response.content.decode().count("yours — pending review") == 100
+
+
+def test_readers_get_the_cached_page_until_the_revision_moves(client, seeded_essay):
+    seed_apparatus(seeded_essay, notes=5, corrections=2, seed=5)
+    first = count_queries(client)
+    assert count_queries(client) < first  # served from the cache: only the revision is read
+    # A change that bypasses moderation does not show until the revision is bumped …
+    Annotation.objects.update(body="Quietly edited body.")
+    assert "Quietly edited body." not in client.get(EDITION).content.decode()
+    # … which every moderation decision does.
+    Essay.revision_bump()
+    assert "Quietly edited body." in client.get(EDITION).content.decode()
+
+
+def test_each_mode_is_cached_separately(client, seeded_essay):
+    seed_apparatus(seeded_essay, notes=3, corrections=3, seed=6)
+    apparatus = client.get(EDITION).content.decode()
+    corrected = client.get(EDITION, {"mode": "corrected"}).content.decode()
+    assert "<del>" in apparatus and "<del>" not in corrected.split('<div class="essay"')[1].split("<aside")[0]
+
+
+# --- two server processes, one database -------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=20) as response:  # noqa: S310 - loopback
+        return response.read().decode()
+
+
+def wait_until_serving(port, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server on port {port} exited with {process.returncode}")
+        try:
+            return fetch(port)
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the server on port {port} did not answer within {seconds} s")
+
+
+@pytest.fixture
+def shared_database(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "DEBUG": "1"}
+    env.pop("REDIS_URL", None)  # each process keeps its own (local-memory) cache
+
+    def manage(*args):
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    manage("migrate", "--noinput", "-v0")
+    manage("loaddata", "essay", "-v0")
+    return env, manage
+
+
+def test_a_decision_made_in_one_process_shows_in_every_server_process(shared_database):
+    env, manage = shared_database
+    manage("shell", "-c", (
+        "from annotations.models import *; from annotations.text import anchor_quote\n"
+        "p = Paragraph.objects.order_by('section__position', 'position').first()\n"
+        "a = anchor_quote(p.text, p.text.split()[1])\n"
+        "Annotation.objects.create(paragraph=p, start=a.start, end=a.end, exact=a.exact, prefix=a.prefix,"
+        " suffix=a.suffix, body='Approved-in-another-process', status='pending')"
+    ))
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            servers.append((port, process))
+        for port, process in servers:
+            assert "Approved-in-another-process" not in wait_until_serving(port, process)
+            assert "Approved-in-another-process" not in fetch(port)  # now cached in that process
+        manage("shell", "-c", (
+            "from django.contrib.auth.models import User; from annotations import moderation;"
+            " from annotations.models import Annotation;"
+            " moderation.item_approve(Annotation.objects.get(), moderator=User.objects.create_user('mod'))"
+        ))
+        for port, _ in servers:
+            assert "Approved-in-another-process" in fetch(port)
+    finally:
+        for _, process in servers:
+            process.terminate()
+            process.wait(timeout=10)
