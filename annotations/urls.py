@@ -1,5 +1,6 @@
 from django.urls import path
 
+from annotations import feeds
 from annotations.views import contribute, reading
 
 app_name = "annotations"
@@ -19,4 +20,7 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
     # Feeds.
+    path("feed/", feeds.EditionFeed(), name="feed"),
+    path("feed/notes/", feeds.NoteFeed(), name="feed_notes"),
+    path("feed/corrections/", feeds.CorrectionFeed(), name="feed_corrections"),
 ]

@@ -1,0 +1,69 @@
+"""
+Emails about moderation: a contributor's item was decided; the moderators' digest.
+
+Plain text from templates under ``annotations/email/``; the console backend
+unless EMAIL_HOST is set (see settings). Links are absolute, built from
+``settings.SITE_URL`` (default: the development server).
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+def site_url(path=""):
+    return getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/") + path
+
+
+def item_label(item):
+    """How an item is named to its contributor: “your note on “…””."""
+    name = item._meta.verbose_name
+    about = getattr(item, "exact", None) or getattr(item, "title", None) or str(item)
+    return f"{name} on “{about[:60]}”" if hasattr(item, "exact") else f"{name} “{about[:60]}”"
+
+
+def decision_notify(*, item, decision):
+    """Tell the contributor their item was decided (nothing when they left no email)."""
+    contributor = item.submitted_by
+    if contributor is None or not contributor.email:
+        return 0
+    context = {
+        "contributor": contributor,
+        "item": item,
+        "label": item_label(item),
+        "decision": decision,
+        "accepted": decision.to_status == "accepted",
+        "me_url": site_url(reverse("annotations:me")),
+        "item_url": site_url(item.get_absolute_url()) if hasattr(item, "get_absolute_url") else "",
+    }
+    subject = render_to_string("annotations/email/decision_subject.txt", context).strip()
+    body = render_to_string("annotations/email/decision.txt", context)
+    return EmailMessage(subject, body, to=[contributor.email]).send()
+
+
+def moderators_with_email():
+    return User.objects.filter(groups__name="Moderators", is_active=True).exclude(email="").distinct()
+
+
+def digest_send(*, counts, oldest):
+    """Send every moderator with an email the digest; returns how many were sent.
+
+    ``counts`` is moderation.queue_counts(); ``oldest`` maps a queue's name to
+    its oldest pending items.
+    """
+    context = {
+        "counts": counts,
+        "oldest": oldest,
+        "total": counts["notes"] + counts["corrections"] + counts["sources"],
+        "admin_url": site_url(reverse("admin:index")),
+    }
+    subject = render_to_string("annotations/email/digest_subject.txt", context).strip()
+    body = render_to_string("annotations/email/digest.txt", context)
+    messages = [EmailMessage(subject, body, to=[moderator.email]) for moderator in moderators_with_email()]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages)

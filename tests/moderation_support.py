@@ -1,0 +1,65 @@
+"""Users in each role and a queue of contributions, for the moderation tests."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.models import Status
+from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Creating users is the slow part of these tests; the hash's strength is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+ROLES = ["anonymous", "contributor", "moderator", "editor", "superuser"]
+
+
+def make_role_user(role, username=None):
+    """A user of ``role`` (None for anonymous); moderators and editors are staff in their group."""
+    username = username or role
+    if role == "anonymous":
+        return None
+    if role == "contributor":
+        return make_user(username, email=f"{username}@example.org")
+    if role == "moderator":
+        return make_user(username, groups=["Moderators"], is_staff=True, email=f"{username}@example.org")
+    if role == "editor":
+        return make_user(username, groups=["Editors"], is_staff=True, email=f"{username}@example.org")
+    if role == "superuser":
+        return User.objects.create_superuser(username, f"{username}@example.org", "a-long-test-password")
+    raise ValueError(role)
+
+
+def client_as(client, role):
+    user = make_role_user(role)
+    if user is not None:
+        client.force_login(user)
+    return client, user
+
+
+PARAGRAPH_TEXT = (
+    "The Treaty of Rapallo was signed in 1922 at Genoa. Litvinov became Commissar in 1930, "
+    "and the Soviet Union joined the League of Nations in 1934."
+)
+QUOTES = ["Rapallo", "1922", "Genoa", "Litvinov", "Commissar", "1930", "Soviet Union", "League of Nations", "1934"]
+
+
+def make_pending_queue(count, *, contributor=None, paragraph=None):
+    """``count`` pending items, notes and corrections (each citing a pending source) and sources, oldest first."""
+    paragraph = paragraph or make_paragraph(PARAGRAPH_TEXT)
+    items = []
+    for index in range(count):
+        quote = QUOTES[index % len(QUOTES)]
+        kind = index % 3
+        if kind == 0:
+            item = make_note(paragraph, quote, status=Status.PENDING, submitted_by=contributor, body=f"Note {index}.")
+        elif kind == 1:
+            item = make_correction(
+                paragraph, quote, replacement=f"{quote} ({index})", status=Status.PENDING, submitted_by=contributor
+            )
+            make_citation(item, make_source(title=f"Source for {index}", status=Status.PENDING), status=Status.PENDING)
+        else:
+            item = make_source(title=f"Standalone source {index}", status=Status.PENDING, submitted_by=contributor)
+        items.append(item)
+    return items
