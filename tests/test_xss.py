@@ -1,0 +1,127 @@
+"""A corpus of XSS payloads through the one Markdown helper and through the real pages.
+
+The output is parsed (html.parser, entities decoded as a browser would) and
+checked for what would run: a <script>, an on* handler, a javascript:, data:
+or vbscript: URL. The page's own scripts (<script src="/static/…">) are allowed.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from annotations.markdown import render_markdown
+from annotations.models import Annotation, Correction, Source, Status
+from tests.conftest import ROOT
+from tests.factories import make_paragraph, make_user
+
+PAYLOADS = [line for line in (ROOT / "tests" / "data" / "xss_payloads.txt").read_text().splitlines() if line.strip()]
+URL_ATTRIBUTES = {
+    "href", "src", "action", "formaction", "xlink:href", "data", "background", "poster", "cite", "srcset",
+    "lowsrc", "dynsrc", "codebase", "longdesc", "ping", "manifest", "icon", "content",
+}
+DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
+# Browsers ignore these inside and around a URL's scheme.
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")
+
+
+class ExecutableFinder(HTMLParser):
+    """Collects what a browser would run from the HTML it is fed."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
+            self.problems.append(f"<script {attrs}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+            if name in URL_ATTRIBUTES and value:
+                url = _IGNORED_IN_URLS.sub("", value).lower()
+                if tag == "meta":
+                    url = url.split("url=", 1)[-1]
+                if url.startswith(DANGEROUS_SCHEMES):
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def executable_parts(html):
+    finder = ExecutableFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def test_the_corpus_has_at_least_a_hundred_distinct_payloads():
+    assert len(set(PAYLOADS)) >= 100
+
+
+def test_the_checker_catches_what_it_looks_for():
+    assert executable_parts('<p><script>alert(1)</script></p>')
+    assert executable_parts('<img src=x onerror=alert(1)>')
+    assert executable_parts('<a href="&#106;avascript:alert(1)">x</a>')
+    assert executable_parts('<a href=" java\tscript:alert(1)">x</a>')
+    assert executable_parts('<iframe src="DATA:text/html,x"></iframe>')
+    assert not executable_parts('<a href="https://example.org/javascript:x">ok</a><script src="/static/a.js"></script>')
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_markdown_helper_leaves_nothing_executable(payload):
+    assert executable_parts(render_markdown(payload)) == []
+
+
+def anchored_on(paragraph, exact="Treaty"):
+    start = paragraph.text.index(exact)
+    return {"paragraph": paragraph, "start": start, "end": start + len(exact), "exact": exact}
+
+
+def test_published_note_pages_leave_nothing_executable(client, db):
+    paragraph = make_paragraph()
+    Annotation.objects.bulk_create(
+        Annotation(**anchored_on(paragraph), body=payload, status=Status.ACCEPTED) for payload in PAYLOADS
+    )
+    for note in Annotation.objects.all():
+        response = client.get(reverse("annotations:note", args=[note.pk]))
+        assert response.status_code == 200
+        assert executable_parts(response.content.decode()) == [], note.body
+    bold = Annotation.objects.get(body="**bold <script>alert(1)</script>**")
+    assert "<strong>bold" in client.get(reverse("annotations:note", args=[bold.pk])).content.decode()
+
+
+def test_my_contributions_page_leaves_nothing_executable(client, db):
+    user = make_user("ada")
+    paragraph = make_paragraph()
+    Annotation.objects.bulk_create(
+        Annotation(**anchored_on(paragraph), body=payload, submitted_by=user)
+        for payload in PAYLOADS
+    )
+    Correction.objects.bulk_create(
+        Correction(
+            **anchored_on(paragraph), category="language", replacement=payload[:500],
+            rationale=payload, submitted_by=user, status=Status.REJECTED, review_reason=payload,
+        )
+        for payload in PAYLOADS
+    )
+    Source.objects.bulk_create(
+        Source(title=payload[:500], authors=payload[:500], container=payload[:500], submitted_by=user) for payload in PAYLOADS
+    )
+    client.force_login(user)
+    html = client.get(reverse("annotations:me")).content.decode()
+    assert html.count('class="my-item"') == 3 * len(PAYLOADS)
+    assert executable_parts(html) == []
+
+
+def test_a_payload_submitted_through_the_form_is_stored_as_typed_and_rendered_inert(client, db):
+    client.force_login(make_user("ada"))
+    paragraph = make_paragraph()
+    payload = '<img src=x onerror=alert(1)> [x](javascript:alert(1)) **kept**'
+    data = {"exact": "Rapallo", "kind": "comment", "body": payload, "cite-choice": "none"}
+    client.post(reverse("annotations:note_add", args=[paragraph.anchor]), data)
+    note = Annotation.objects.get()
+    assert note.body == payload
+    html = client.get(reverse("annotations:me")).content.decode()
+    assert "<strong>kept</strong>" in html
+    assert executable_parts(html) == []
