@@ -54,5 +54,16 @@ fixtures: setup
 	  annotations.source annotations.correction annotations.annotation annotations.citation --indent 1 -o fixtures/apparatus.json
 	rm -rf build
 
+## make bench: / with 1,000 notes and 100 corrections against a static copy of its HTML, on gunicorn (bench/)
+bench: setup
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "The benchmark needs wrk: sudo apt-get install wrk" >&2; exit 1; \
+	  fi; \
+	}
+	$(PY) bench/edition_bench.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles build
