@@ -9,6 +9,8 @@ Every decision goes through ``annotations.moderation``; these classes only
 collect input and report outcomes.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -329,6 +331,15 @@ class ReviewAdmin(admin.ModelAdmin):
     def _bulk(self, request, queryset, decision, *, reason_required=False):
         """A confirmation page asking for the reason; on confirm, decide each item."""
         items = list(queryset.select_related("submitted_by"))
+        gone = len(set(request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME))) - len(items)
+        if gone > 0:
+            # The changelist's filters dropped them: someone decided them meanwhile.
+            messages.warning(
+                request,
+                f"{gone} selected {self._plural(gone)} left this list since you selected "
+                f"{'it' if gone == 1 else 'them'} (decided by someone else?) and {'is' if gone == 1 else 'are'} "
+                "not included.",
+            )
         form = BulkDecisionForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
@@ -399,12 +410,16 @@ def source_links(source):
     return links
 
 
+_LAST_WORDS = re.compile(r"(?:\S+\s*){0,%d}$" % CONTEXT_WORDS)
+_FIRST_WORDS = re.compile(r"(?:\s*\S+){0,%d}" % CONTEXT_WORDS)
+
+
 def quote_in_context(obj):
-    """“…last words of the prefix [quote] first words of the suffix…”."""
-    before = " ".join(obj.prefix.split()[-CONTEXT_WORDS:])
-    after = " ".join(obj.suffix.split()[:CONTEXT_WORDS])
+    """“…last words of the prefix [quote] first words of the suffix…”, spacing as in the text."""
+    before = _LAST_WORDS.search(obj.prefix).group()
+    after = _FIRST_WORDS.match(obj.suffix).group()
     return format_html(
-        "{}{} <mark>{}</mark> {}{}",
+        "{}{}<mark>{}</mark>{}{}",
         "…" if before else "", before, obj.exact, after, "…" if after else "",
     )
 

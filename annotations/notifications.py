@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.text import Truncator
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
@@ -22,8 +23,8 @@ def site_url(path=""):
 def item_label(item):
     """How an item is named to its contributor: “your note on “…””."""
     name = item._meta.verbose_name
-    about = getattr(item, "exact", None) or getattr(item, "title", None) or str(item)
-    return f"{name} on “{about[:60]}”" if hasattr(item, "exact") else f"{name} “{about[:60]}”"
+    about = Truncator(getattr(item, "exact", None) or getattr(item, "title", None) or str(item)).words(8)
+    return f"{name} on “{about}”" if hasattr(item, "exact") else f"{name} “{about}”"
 
 
 def decision_notify(*, item, decision):

@@ -31,6 +31,16 @@ def make_role_user(role, username=None):
     raise ValueError(role)
 
 
+@pytest.fixture
+def moderator(db):
+    return make_role_user("moderator")
+
+
+@pytest.fixture
+def editor(db):
+    return make_role_user("editor")
+
+
 def client_as(client, role):
     user = make_role_user(role)
     if user is not None:
@@ -46,10 +56,13 @@ QUOTES = ["Rapallo", "1922", "Genoa", "Litvinov", "Commissar", "1930", "Soviet U
 
 
 def make_pending_queue(count, *, contributor=None, paragraph=None):
-    """``count`` pending items, notes and corrections (each citing a pending source) and sources, oldest first."""
-    paragraph = paragraph or make_paragraph(PARAGRAPH_TEXT)
+    """``count`` pending items in the three queues: notes, corrections (each citing a
+    source from the bibliography) and new sources, in turn."""
     items = []
     for index in range(count):
+        # A fresh paragraph for each round of quotes, so no two corrections overlap.
+        if index % len(QUOTES) == 0:
+            paragraph = make_paragraph(PARAGRAPH_TEXT) if paragraph is None or index else paragraph
         quote = QUOTES[index % len(QUOTES)]
         kind = index % 3
         if kind == 0:
@@ -58,7 +71,7 @@ def make_pending_queue(count, *, contributor=None, paragraph=None):
             item = make_correction(
                 paragraph, quote, replacement=f"{quote} ({index})", status=Status.PENDING, submitted_by=contributor
             )
-            make_citation(item, make_source(title=f"Source for {index}", status=Status.PENDING), status=Status.PENDING)
+            make_citation(item, make_source(title=f"Source for {index}"), status=Status.PENDING)
         else:
             item = make_source(title=f"Standalone source {index}", status=Status.PENDING, submitted_by=contributor)
         items.append(item)
