@@ -1,7 +1,7 @@
 from django.urls import path
 
 from annotations import feeds
-from annotations.views import contribute, reading
+from annotations.views import contribute, export, reading
 
 app_name = "annotations"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/edit/", contribute.ItemEditView.as_view(), name="item_edit"),
     path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
+    # The apparatus as W3C Web Annotations (JSON-LD).
+    path("annotations/", export.AnnotationCollectionView.as_view(), name="w3c_collection"),
+    path("annotations/note-<int:pk>/", export.NoteAnnotationView.as_view(), name="w3c_note"),
+    path("annotations/correction-<int:pk>/", export.CorrectionAnnotationView.as_view(), name="w3c_correction"),
     # Feeds.
     path("feed/", feeds.EditionFeed(), name="feed"),
     path("feed/notes/", feeds.NoteFeed(), name="feed_notes"),
