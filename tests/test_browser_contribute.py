@@ -1,5 +1,7 @@
 """Contributing in a real browser: select words with the mouse, use the toolbar, see, edit and withdraw; and without JavaScript."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core.management import call_command
 
@@ -71,6 +73,7 @@ def serious_violations(page):
 def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page, site):
     base, paragraph = site
     log_in(page, base)
+    assert page.locator(f'.paragraph-text[data-paragraph="{paragraph.anchor}"] [data-apparatus]').count() >= 2
 
     # A note, from a mouse selection and the toolbar.
     select_with_mouse(page, paragraph, NOTE_PHRASE)
@@ -78,6 +81,10 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     toolbar.get_by_role("link", name="Add a note").click()
     page.wait_for_url("**/note/?*")
     assert page.input_value("#id_exact") == NOTE_PHRASE
+    # The browser's own offsets skip the inserted correction and note marker (before the server checks them).
+    sent = parse_qs(urlsplit(page.url).query)
+    assert sent["start"] == [str(paragraph.text.index(NOTE_PHRASE))]
+    assert sent["prefix"] == [paragraph.text[paragraph.text.index(NOTE_PHRASE) - 32:paragraph.text.index(NOTE_PHRASE)]]
     assert serious_violations(page) == []
     page.check("input[name=kind][value=context]")
     page.fill("#id_body", "Most observers in *1941* expected a German victory.")
