@@ -41,6 +41,15 @@ DECISION_LABELS = {
 }
 
 
+DECISION_DONE = {
+    "approve": "accepted",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "reopen": "reopened",
+    "retire": "retired",
+}
+
+
 # --- Filters -----------------------------------------------------------------
 
 
@@ -232,7 +241,7 @@ class ReviewAdmin(admin.ModelAdmin):
             request.session[self._kept_input_key(obj)] = {"reason": reason}
             messages.error(request, str(error))
             return HttpResponseRedirect(self._change_url(obj))
-        messages.success(request, f"{obj}: {DECISION_LABELS[decision].lower()} done.")
+        messages.success(request, f"{obj} {DECISION_DONE[decision]}.")
         return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def reattach_view(self, request, object_id):
@@ -379,7 +388,7 @@ class ReviewAdmin(admin.ModelAdmin):
     def _report(self, request, decision, outcome):
         if outcome.decided:
             count = len(outcome.decided)
-            messages.success(request, f"{DECISION_LABELS[decision]}: {count} {self._plural(count)} done.")
+            messages.success(request, f"{count} {self._plural(count)} {DECISION_DONE[decision]}.")
         for item, message in outcome.refused:
             messages.warning(request, message)
 

@@ -301,7 +301,7 @@ def test_bulk_decision_reports_items_someone_else_decided_meanwhile(moderator_cl
     first, second = make_note(paragraph, status=Status.PENDING), make_note(paragraph, status=Status.PENDING)
     Annotation.objects.filter(pk=second.pk).update(status=Status.REJECTED, version=second.version + 1)
     html = confirm_bulk(moderator_client, NOTES, "approve_selected", [first, second]).content.decode()
-    assert "1 note done" in html
+    assert "1 note accepted." in html
     assert "1 selected note left this list since you selected it" in html
     assert Annotation.objects.get(pk=second.pk).status == Status.REJECTED
 
@@ -311,7 +311,7 @@ def test_bulk_decision_on_all_statuses_refuses_what_the_workflow_forbids(moderat
     pending = make_note(paragraph, status=Status.PENDING)
     rejected = make_note(paragraph, status=Status.REJECTED)
     html = confirm_bulk(moderator_client, NOTES + "?status=all", "approve_selected", [pending, rejected]).content.decode()
-    assert "1 note done" in html
+    assert "1 note accepted." in html
     assert "reopen it before accepting it" in html
     assert Annotation.objects.get(pk=rejected.pk).status == Status.REJECTED
 
@@ -342,3 +342,16 @@ def test_repair_without_a_reason_is_refused_and_the_new_text_kept(client):
     assert "Say what the repair fixes" in response.content.decode()
     assert "A repaired wording." in response.content.decode()
     assert Paragraph.objects.get(pk=paragraph.pk).text.startswith("The Treaty")
+
+
+def test_rejection_reason_reaches_the_contributors_page(client):
+    from django.test import Client
+
+    contributor = make_user("ada")
+    note = make_note(status=Status.PENDING, submitted_by=contributor)
+    moderator_client, _ = client_as(client, "moderator")
+    moderator_client.post(f"{NOTES}{note.pk}/decide/",
+                          {"decision": "reject", "reason": "The memoir says 1923.", "version": note.version})
+    reader = Client()
+    reader.force_login(contributor)
+    assert "The memoir says 1923." in reader.get("/me/").content.decode()
