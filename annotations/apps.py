@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
+
+
+def _ensure_groups(sender, using, apps=global_apps, **kwargs):
+    # migrate passes its project state's apps; flush passes none.
+    from annotations.roles import groups_ensure
+
+    groups_ensure(apps, using=using)
 
 
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Annotated edition"
+
+    def ready(self):
+        # After the auth app's own post_migrate handler has created the permissions.
+        post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="annotations_groups")

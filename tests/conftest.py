@@ -27,6 +27,26 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Creating users is the slow part of many tests; the hash's strength is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def moderator(db):
+    from tests.moderation_support import make_role_user
+
+    return make_role_user("moderator")
+
+
+@pytest.fixture
+def editor(db):
+    from tests.moderation_support import make_role_user
+
+    return make_role_user("editor")
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
     return {

@@ -1,16 +1,9 @@
-"""Users in each role and a queue of contributions, for the moderation tests."""
+"""Users in each role and a queue of contributions, for the moderation tests (fixtures: conftest.py)."""
 
-import pytest
 from django.contrib.auth.models import User
 
 from annotations.models import Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Creating users is the slow part of these tests; the hash's strength is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 ROLES = ["anonymous", "contributor", "moderator", "editor", "superuser"]
 
@@ -29,16 +22,6 @@ def make_role_user(role, username=None):
     if role == "superuser":
         return User.objects.create_superuser(username, f"{username}@example.org", "a-long-test-password")
     raise ValueError(role)
-
-
-@pytest.fixture
-def moderator(db):
-    return make_role_user("moderator")
-
-
-@pytest.fixture
-def editor(db):
-    return make_role_user("editor")
 
 
 def client_as(client, role):

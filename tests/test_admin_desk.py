@@ -7,9 +7,7 @@ from django.utils import timezone
 
 from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
-from tests.moderation_support import (  # noqa: F401 (autouse fixture)
-    client_as, fast_password_hashing, make_pending_queue, make_role_user,
-)
+from tests.moderation_support import client_as, make_pending_queue, make_role_user
 
 pytestmark = pytest.mark.django_db
 

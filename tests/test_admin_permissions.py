@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 
 from annotations.models import Annotation, Correction, Essay, Section, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
-from tests.moderation_support import ROLES, client_as, fast_password_hashing  # noqa: F401 (autouse fixture)
+from tests.moderation_support import ROLES, client_as
 
 pytestmark = pytest.mark.django_db
 

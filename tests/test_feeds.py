@@ -9,7 +9,7 @@ from django.utils import timezone
 from annotations import moderation
 from annotations.models import Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph
-from tests.moderation_support import fast_password_hashing, make_role_user  # noqa: F401 (autouse fixture)
+from tests.moderation_support import make_role_user
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -14,7 +14,7 @@ from django.db import OperationalError, connection, connections
 from annotations import moderation
 from annotations.models import Annotation, Decision, Status
 from tests.factories import make_note
-from tests.moderation_support import fast_password_hashing, make_role_user  # noqa: F401 (autouse fixture)
+from tests.moderation_support import make_role_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

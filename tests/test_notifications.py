@@ -7,7 +7,7 @@ from django.core.management import call_command
 from annotations import moderation
 from annotations.models import Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
-from tests.moderation_support import fast_password_hashing, make_pending_queue, make_role_user, moderator  # noqa: F401
+from tests.moderation_support import make_pending_queue, make_role_user
 
 pytestmark = pytest.mark.django_db
 

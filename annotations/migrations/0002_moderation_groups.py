@@ -1,40 +1,9 @@
-"""The Moderators and Editors groups with exactly their permissions.
-
-Moderators review contributions: they may view and change notes, corrections,
-citations and sources (change is what the admin's decision actions need), and
-view the essay and the decision log. No user administration, no editing of the
-essay's text. Editors may in addition edit the essay's attribution and
-introduction, its headings, and repair paragraph text.
-"""
+"""The Moderators and Editors groups with exactly their permissions (annotations/roles.py)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-MODERATOR_PERMISSIONS = [
-    ("annotation", ["view", "change"]),
-    ("correction", ["view", "change"]),
-    ("citation", ["view", "change"]),
-    ("source", ["view", "change"]),
-    ("decision", ["view"]),
-    ("essay", ["view"]),
-    ("section", ["view"]),
-    ("paragraph", ["view"]),
-]
-EDITOR_EXTRA_PERMISSIONS = [
-    ("essay", ["change"]),
-    ("section", ["change"]),
-    ("paragraph", ["change"]),
-]
-
-
-def _permissions(apps, spec):
-    Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model, actions in spec for action in actions]
-    found = list(Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames))
-    missing = set(codenames) - {permission.codename for permission in found}
-    if missing:
-        raise RuntimeError(f"permissions not created yet: {sorted(missing)}")
-    return found
+from annotations.roles import groups_ensure
 
 
 def create_groups(apps, schema_editor):
@@ -43,11 +12,7 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    moderators, _ = Group.objects.get_or_create(name="Moderators")
-    moderators.permissions.set(_permissions(apps, MODERATOR_PERMISSIONS))
-    editors, _ = Group.objects.get_or_create(name="Editors")
-    editors.permissions.set(_permissions(apps, MODERATOR_PERMISSIONS + EDITOR_EXTRA_PERMISSIONS))
+    groups_ensure(apps, using=schema_editor.connection.alias)
 
 
 def remove_groups(apps, schema_editor):
