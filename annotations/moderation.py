@@ -101,6 +101,15 @@ def _stale_message(item, current_status):
     )
 
 
+def _record_revision(*objects, user, comment):
+    """Store the current state of ``objects`` as one revision of their history."""
+    with reversion.create_revision():
+        for obj in objects:
+            reversion.add_to_revision(obj)
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+
+
 def _record_baseline(item):
     """Keep the item as first stored, before the first change we record.
 
@@ -109,10 +118,7 @@ def _record_baseline(item):
     """
     if reversion.is_active() or Version.objects.get_for_object(item).exists():
         return
-    with reversion.create_revision():
-        reversion.add_to_revision(item)
-        reversion.set_user(getattr(item, "submitted_by", None))
-        reversion.set_comment("As first stored.")
+    _record_revision(item, user=getattr(item, "submitted_by", None), comment="As first stored.")
 
 
 def item_transition(
@@ -152,10 +158,7 @@ def item_transition(
         )
         Essay.revision_bump()
         item.refresh_from_db()
-        with reversion.create_revision():
-            reversion.add_to_revision(item)
-            reversion.set_user(user)
-            reversion.set_comment(_decision_comment(decision))
+        _record_revision(item, user=user, comment=_decision_comment(decision))
         if notify and by_moderator and to_status in NOTIFIED_STATUSES:
             transaction.on_commit(partial(notifications.decision_notify, item=item, decision=decision))
     return item
@@ -352,16 +355,25 @@ def items_decide(items, *, decision, moderator, reason="", versions=None):
 
 
 def item_withdraw(item, *, user, expected_version=None):
-    """The contributor takes back their own pending item."""
+    """The contributor takes back their own pending item.
+
+    A note's, correction's or source's pending citations by the same
+    contributor cite nothing any more, so they are withdrawn with it.
+    """
     if item.submitted_by_id != user.pk:
         raise TransitionError("Only the contributor who submitted an item can withdraw it.")
-    return item_transition(
-        item,
-        to_status=Status.WITHDRAWN,
-        user=user,
-        allowed=CONTRIBUTOR_TRANSITIONS,
-        expected_version=expected_version,
-    )
+    with transaction.atomic():
+        item = item_transition(
+            item,
+            to_status=Status.WITHDRAWN,
+            user=user,
+            allowed=CONTRIBUTOR_TRANSITIONS,
+            expected_version=expected_version,
+        )
+        if not isinstance(item, Citation):
+            for citation in item.citations.pending().submitted_by(user):
+                item_transition(citation, to_status=Status.WITHDRAWN, user=user, allowed=CONTRIBUTOR_TRANSITIONS)
+    return item
 
 
 def item_edit(item, *, user, fields, expected_version, comment=""):
@@ -379,10 +391,7 @@ def item_edit(item, *, user, fields, expected_version, comment=""):
         item.version = expected_version + 1
         item.save(update_fields=[*fields, "version", "updated_at"])
         Essay.revision_bump()
-        with reversion.create_revision():
-            reversion.add_to_revision(item)
-            reversion.set_user(user)
-            reversion.set_comment(comment or f"Edited: {', '.join(fields)}.")
+        _record_revision(item, user=user, comment=comment or f"Edited: {', '.join(fields)}.")
     return item
 
 
@@ -409,10 +418,7 @@ def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_vers
             raise StaleItemError(_stale_message(item, current))
         Essay.revision_bump()
         item.refresh_from_db()
-        with reversion.create_revision():
-            reversion.add_to_revision(item)
-            reversion.set_user(moderator)
-            reversion.set_comment(f"Re-attached to “{anchor.exact}”.")
+        _record_revision(item, user=moderator, comment=f"Re-attached to “{anchor.exact}”.")
     return item
 
 
@@ -489,11 +495,7 @@ def paragraph_repair(paragraph, *, editor, new_text, reason):
             item.version += 1
             item.save(update_fields=["start", "end", "exact", "prefix", "suffix", "orphaned", "version", "updated_at"])
         Essay.revision_bump()
-        with reversion.create_revision():
-            for touched in (locked, *items):
-                reversion.add_to_revision(touched)
-            reversion.set_user(editor)
-            reversion.set_comment(f"Text repaired: {reason} ({outcome.summary()}).")
+        _record_revision(locked, *items, user=editor, comment=f"Text repaired: {reason} ({outcome.summary()}).")
     paragraph.refresh_from_db()
     return outcome
 
@@ -556,13 +558,16 @@ def item_revise(item, *, user, changes, expected_version=None):
         raise TransitionError(f"{item} is {Status(item.status).label} and can no longer be edited.")
     version = item.version if expected_version is None else expected_version
     model = type(item)
-    updated = model.objects.filter(pk=item.pk, version=version, status=Status.PENDING).update(
-        **changes, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise StaleItemError(
-            f"{item} was changed (reviewed, withdrawn or edited elsewhere) since you opened it. "
-            "Reload it and edit again."
+    with transaction.atomic():
+        _record_baseline(item)
+        updated = model.objects.filter(pk=item.pk, version=version, status=Status.PENDING).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
         )
-    item.refresh_from_db()
+        if not updated:
+            raise StaleItemError(
+                f"{item} was changed (reviewed, withdrawn or edited elsewhere) since you opened it. "
+                "Reload it and edit again."
+            )
+        item.refresh_from_db()
+        _record_revision(item, user=user, comment=f"Edited by its contributor: {', '.join(changes) or 'no change'}.")
     return item

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from annotations import moderation
 from annotations.models import Annotation, Citation, Correction, Decision, Essay, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
-from tests.moderation_support import editor, fast_password_hashing, make_role_user, moderator  # noqa: F401 (fixtures)
+from tests.moderation_support import make_role_user
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +206,24 @@ def test_edit_and_decision_are_kept_in_the_items_history(moderator):
     assert ("body", "As submitted.", "Tidied by the moderator.") in history[1]["changes"]
     assert ("status", Status.PENDING, Status.ACCEPTED) in history[2]["changes"]
     assert history[2]["user"] == moderator
+
+
+def test_contributors_own_edit_is_kept_in_the_items_history(db):
+    contributor = make_user("contributor")
+    note = make_note(status=Status.PENDING, body="First thoughts.", submitted_by=contributor)
+    moderation.item_revise(note, user=contributor, changes={"body": "Second thoughts."})
+    history = moderation.item_history(Annotation.objects.get(pk=note.pk))
+    assert [entry["comment"] for entry in history] == ["As first stored.", "Edited by its contributor: body."]
+    assert ("body", "First thoughts.", "Second thoughts.") in history[1]["changes"]
+    assert history[1]["user"] == contributor
+
+
+def test_withdrawing_a_note_withdraws_its_pending_citations(db):
+    contributor = make_user("contributor")
+    note = make_note(status=Status.PENDING, submitted_by=contributor)
+    citation = make_citation(note, status=Status.PENDING, submitted_by=contributor)
+    moderation.item_withdraw(note, user=contributor)
+    assert Citation.objects.get(pk=citation.pk).status == Status.WITHDRAWN
 
 
 def test_edit_on_a_stale_version_is_refused(moderator):

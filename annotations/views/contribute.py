@@ -216,14 +216,9 @@ class ItemWithdrawView(OwnItemMixin, View):
             return render(request, "annotations/withdraw_confirm.html", context, status=429)
         version = request.POST.get("version", "")
         try:
-            with transaction.atomic():
-                moderation.item_withdraw(
-                    self.item, user=request.user, expected_version=int(version) if version.isdigit() else None
-                )
-                # Its own pending citations (of a note, a correction or a source) cite nothing any more.
-                dependents = getattr(self.item, "citations", Citation.objects.none())
-                for citation in dependents.pending().submitted_by(request.user):
-                    moderation.item_withdraw(citation, user=request.user)
+            moderation.item_withdraw(
+                self.item, user=request.user, expected_version=int(version) if version.isdigit() else None
+            )
         except moderation.TransitionError as error:
             return refuse(request, str(error), status=409, item=self.item)
         messages.success(request, f"Your {self.kind.noun} is withdrawn.")
