@@ -3,7 +3,7 @@ Emails about moderation: a contributor's item was decided; the moderators' diges
 
 Plain text from templates under ``annotations/email/``; the console backend
 unless EMAIL_HOST is set (see settings). Links are absolute, built from
-``settings.SITE_URL`` (default: the development server).
+``settings.SITE_URL`` (the environment's SITE_URL; the development server by default).
 """
 
 from django.conf import settings
@@ -13,11 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import Truncator
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8000"
-
-
 def site_url(path=""):
-    return getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def item_label(item):

@@ -173,6 +173,8 @@ if os.environ.get("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edition@localhost")
+# Where links in emails point (no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # django-markdownx renders its live preview through our sanitising helper, so
 # the preview shows exactly what the public page will show.
