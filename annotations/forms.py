@@ -12,7 +12,6 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
-from django.db.models import Q
 from markdownx.fields import MarkdownxFormField
 
 from annotations import identifiers, text

@@ -113,7 +113,7 @@ def test_note_markers_are_numbered_in_reading_order_across_paragraphs(client, db
 def test_notes_that_overlap_a_correction_both_render(client, db):
     paragraph = make_paragraph()
     note = make_note(paragraph, "signed in 1922")
-    correction = make_correction(paragraph, "1922 at", replacement="on 16 April 1922 at")
+    make_correction(paragraph, "1922 at", replacement="on 16 April 1922 at")
     html = page(client)
     # The note crosses into the corrected words: split at the correction's edge, the correction kept whole.
     assert f'<mark class="note-span" data-note="note-{note.pk}">signed in </mark>' in html
