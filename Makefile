@@ -7,13 +7,26 @@ PORT ?= 8000
 .PHONY: run test setup browser fixtures bench clean
 
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "Creating .venv needs Debian's python3-venv: sudo apt-get install python3-venv" >&2; exit 1; \
+	  fi; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
 # Test-only JavaScript tools (axe-core), from the npm registry.
 node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "The accessibility tests need npm (for axe-core): sudo apt-get install npm" >&2; exit 1; \
+	  fi; \
+	fi
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
