@@ -107,6 +107,12 @@ def test_unpublished_items_are_not_exported(client, db, status):
     assert "Unpublished words" not in client.get(reverse("annotations:w3c_collection")).content.decode()
 
 
+def test_every_page_links_to_the_export_and_the_feed(client, seeded_essay):
+    html = client.get(reverse("annotations:edition")).content.decode()
+    assert f'<link rel="alternate" type="application/ld+json" title="Notes and corrections as W3C Web Annotations" href="{reverse("annotations:w3c_collection")}">' in html
+    assert f'href="{reverse("annotations:feed")}"' in html
+
+
 def test_orphaned_items_are_not_exported(client, db):
     correction = make_correction(orphaned=True)
     assert client.get(reverse("annotations:w3c_correction", args=[correction.pk])).status_code == 404
