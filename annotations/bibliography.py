@@ -32,12 +32,15 @@ def _people(authors):
 
 
 def authors_display(authors):
-    """Bibliography order: "Last, First", then "First Last", joined with "and"."""
+    """Bibliography order: "Last, First", then "First Last"; Chicago's comma before "and" after an inverted name."""
     people = _people(authors)
     names = [f"{last}, {first}".rstrip(", ") if index == 0 else f"{first} {last}".strip()
              for index, (last, first) in enumerate(people)]
-    if len(names) <= 2:
-        return " and ".join(names)
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) == 2:
+        inverted = bool(people[0][1])  # "Carr, E. H., and R. W. Davies" but "Plato and Jowett"
+        return f"{names[0]}{',' if inverted else ''} and {names[1]}"
     return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
@@ -66,39 +69,38 @@ def source_identifier_url(source):
 
 
 def source_reference(source):
-    """The full bibliography entry, as HTML."""
-    parts = []
+    """The full bibliography entry, as HTML.
+
+    Author-date order: authors, year, title, container, imprint, identifiers.
+    Without authors the title takes their place and the year follows it.
+    """
     lead = authors_display(source.authors)
-    year = str(source.year) if source.year else "n.d."
-    container = conditional_escape(source.container)
+    year = conditional_escape(_sentence(str(source.year) if source.year else "n.d."))
     quoted_title = format_html("“{}”", _sentence(source.title))
     italic_title = format_html("<i>{}</i>.", source.title.rstrip("."))
-    if lead:
-        parts.append(conditional_escape(_sentence(lead)))
-        parts.append(conditional_escape(f"{year}."))
+    title, detail = italic_title, ""
     if source.kind == "article":
-        parts.append(quoted_title)
+        title = quoted_title
         detail = format_html("<i>{}</i>", source.container) if source.container else ""
         if source.volume:
             detail = format_html("{} {}", detail, source.volume)
         if source.pages:
             detail = format_html("{}: {}", detail, source.pages) if source.volume else format_html("{}, {}", detail, source.pages)
-        if detail:
-            parts.append(format_html("{}.", detail))
+        detail = format_html("{}.", detail) if detail else ""
     elif source.kind == "chapter":
-        parts.append(quoted_title)
+        title = quoted_title
         pages = f", {source.pages}" if source.pages else ""
-        parts.append(format_html("In <i>{}</i>{}.", source.container, pages) if container else "")
+        detail = format_html("In <i>{}</i>{}.", source.container, pages) if source.container else ""
     elif source.kind in ("web", "primary") and source.container:
-        parts.append(quoted_title)
-        parts.append(format_html("<i>{}</i>.", source.container))
-    else:
-        parts.append(italic_title)
-    if not lead:
-        parts.append(conditional_escape(f"{year}."))
+        title = quoted_title
+        detail = format_html("<i>{}</i>.", source.container)
+    elif source.volume:
+        detail = conditional_escape(_sentence(f"Vol. {source.volume}"))
+    parts = [conditional_escape(_sentence(lead)), year, title] if lead else [title, year]
+    parts.append(detail)
     imprint = ": ".join(value for value in (source.place, source.publisher) if value)
     if imprint:
-        parts.append(conditional_escape(f"{imprint}."))
+        parts.append(conditional_escape(_sentence(imprint)))
     if source.isbn:
         parts.append(conditional_escape(f"ISBN {source.isbn}."))
     identifier = source_identifier_url(source)

@@ -22,7 +22,7 @@ def test_book_with_two_authors_place_publisher_and_isbn():
     book = source(authors="Carr, E. H.; Davies, R. W.", title="Foundations of a Planned Economy", year=1969,
                   place="London", publisher="Macmillan", isbn="9780333104330")
     assert str(bibliography.source_reference(book)) == (
-        "Carr, E. H. and R. W. Davies. 1969. <i>Foundations of a Planned Economy</i>. London: Macmillan. ISBN 9780333104330."
+        "Carr, E. H., and R. W. Davies. 1969. <i>Foundations of a Planned Economy</i>. London: Macmillan. ISBN 9780333104330."
     )
     assert bibliography.source_short(book, "p. 12") == "Carr and Davies 1969, p. 12"
 
@@ -41,12 +41,33 @@ def test_chapter_and_article_quote_the_title_and_italicise_the_container():
     assert bibliography.source_short(article) == "A et al. 2000"
 
 
-def test_anonymous_undated_web_page_leads_with_its_title_and_escapes_everything():
+def test_anonymous_undated_web_page_leads_with_its_title_then_the_date_and_escapes_everything():
     page = source(kind="web", title="<Treaty> & Protocol", container="Avalon", url="https://avalon.example/t?a=1&b=2")
     text = str(bibliography.source_reference(page))
-    assert text.startswith("“&lt;Treaty&gt; &amp; Protocol.” <i>Avalon</i>. n.d.")
+    assert text.startswith("“&lt;Treaty&gt; &amp; Protocol.” n.d. <i>Avalon</i>. ")
     assert 'href="https://avalon.example/t?a=1&amp;b=2"' in text
     assert bibliography.source_short(page) == "“<Treaty> & Protocol” n.d."
+
+
+def test_no_entry_doubles_a_full_stop_after_an_abbreviation():
+    entry = source(kind="web", authors="Ball, Terence; Dagger, Richard", title="Communism", container="Britannica",
+                   publisher="Encyclopaedia Britannica, Inc.")
+    text = str(bibliography.source_reference(entry))
+    assert text == "Ball, Terence, and Richard Dagger. n.d. “Communism.” <i>Britannica</i>. Encyclopaedia Britannica, Inc."
+    assert ".." not in text
+
+
+def test_single_name_author_takes_no_comma_before_and():
+    book = source(authors="Plato; Jowett, Benjamin", title="Republic", year=1871)
+    assert str(bibliography.source_reference(book)).startswith("Plato and Benjamin Jowett. 1871. <i>Republic</i>.")
+
+
+def test_a_books_volume_is_listed_after_its_title():
+    book = source(authors="Carr, E. H.", title="The Bolshevik Revolution, 1917–1923", volume="3", year=1953,
+                  place="London", publisher="Macmillan")
+    assert str(bibliography.source_reference(book)) == (
+        "Carr, E. H. 1953. <i>The Bolshevik Revolution, 1917–1923</i>. Vol. 3. London: Macmillan."
+    )
 
 
 def test_edition_citations_carry_the_version_date_and_address():
