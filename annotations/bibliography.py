@@ -136,6 +136,19 @@ def _long_date(value):
     return f"{value.day} {value:%B %Y}"
 
 
+# MLA abbreviates the months longer than four letters in a works-cited entry.
+_MLA_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+
+
+def _mla_date(value):
+    return f"{value.day} {_MLA_MONTHS[value.month - 1]} {value.year}"
+
+
+def _mla_url(url):
+    """MLA drops the scheme from a web address."""
+    return re.sub(r"^https?://", "", url)
+
+
 def _editors_in_running_text(editors):
     """"The editors" reads as "the editors" after "Edited by"."""
     return "t" + editors[1:] if editors.startswith("The ") else editors
@@ -152,7 +165,8 @@ def cite_apa(edition):
 def cite_mla(edition):
     return format_html(
         "<i>{}</i>. Edited by {}, version {}, {}, {}.",
-        edition.full_title, _editors_in_running_text(edition.editors), edition.version, _long_date(edition.date), edition.url,
+        edition.full_title, _editors_in_running_text(edition.editors), edition.version, _mla_date(edition.date),
+        _mla_url(edition.url),
     )
 
 
@@ -176,15 +190,15 @@ def _bibtex_escape(value):
 def cite_bibtex(edition):
     """BibTeX (plain text; templates escape it)."""
     fields = [
-        ("title", f"{{{_bibtex_escape(edition.full_title)}}}"),
-        ("editor", f"{{{_bibtex_escape(edition.editors)}}}"),
-        ("year", str(edition.date.year)),
-        ("month", f"{edition.date:%b}".lower()),
-        ("version", str(edition.version)),
-        ("date", edition.date.isoformat()),
-        ("url", edition.url),
+        ("title", f"{{{{{_bibtex_escape(edition.full_title)}}}}}"),
+        ("editor", f"{{{{{_bibtex_escape(edition.editors)}}}}}"),
+        ("year", f"{{{edition.date.year}}}"),
+        ("month", f"{edition.date:%b}".lower()),  # BibTeX's month macro, unbraced: "month = nov"
+        ("version", f"{{{edition.version}}}"),
+        ("date", f"{{{edition.date.isoformat()}}}"),
+        ("url", f"{{{edition.url}}}"),
     ]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@misc{{{edition.key},\n{body}\n}}"
 
 

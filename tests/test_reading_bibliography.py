@@ -76,10 +76,23 @@ def test_edition_citations_carry_the_version_date_and_address():
         "The editors (Eds.). (2024, April 26). <i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i> "
         "(Version 7). https://edition.example/"
     )
-    assert styles["MLA"].startswith("<i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i>. Edited by the editors, version 7, 26 April 2024,")
+    assert styles["MLA"] == (
+        "<i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i>. Edited by the editors, version 7, "
+        "26 Apr. 2024, edition.example/."
+    )
     assert styles["Chicago"].endswith("Version 7, 26 April 2024. https://edition.example/.")
     assert styles["BibTeX"].startswith("@misc{soviet-policy,\n  title = {{The Evaluation")
     assert "  version = {7}," in styles["BibTeX"] and "  url = {https://edition.example/}" in styles["BibTeX"]
+
+
+def test_mla_abbreviates_long_months_only():
+    for month, written in ((5, "3 May 2024"), (6, "3 June 2024"), (9, "3 Sept. 2024"), (12, "3 Dec. 2024")):
+        edition = bibliography.Edition(title="T", editors="E", version=1, date=datetime.date(2024, month, 3), url="https://e/")
+        assert f", {written}, e/." in str(bibliography.cite_mla(edition))
+
+
+def test_bibtex_month_is_the_unbraced_month_macro():
+    assert "\n  month = apr,\n" in bibliography.cite_bibtex(EDITION)
 
 
 def test_passage_citation_adds_the_locator_and_the_paragraph_anchor():
