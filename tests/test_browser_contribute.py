@@ -133,6 +133,33 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     assert page.locator(f"#correction-{correction.pk}").get_by_role("link", name="Edit").count() == 0
 
 
+def test_in_the_corrected_reading_offsets_count_the_replaced_words_and_a_selection_of_them_is_refused(page, site):
+    base, paragraph = site
+    log_in(page, base)
+    page.goto(base + "/?mode=corrected")
+    # "1917" before the phrase is shown as "November 1917 (New Style)": the offsets are still the original text's.
+    select_with_mouse(page, paragraph, NOTE_PHRASE)
+    toolbar = page.locator("#contribute-toolbar")
+    toolbar.wait_for(state="visible")
+    sent = parse_qs(urlsplit(toolbar.get_by_role("link", name="Add a note").get_attribute("href")).query)
+    start = paragraph.text.index(NOTE_PHRASE)
+    assert sent["start"] == [str(start)]
+    assert sent["prefix"] == [paragraph.text[start - 32:start]]
+
+    # Words of the correction shown in place of the essay's are not the essay's: refused, with a way out.
+    page.evaluate(
+        """(anchor) => {
+            const replaced = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"] [data-replaces]`);
+            const text = replaced.firstChild;
+            getSelection().setBaseAndExtent(text, 0, text, text.data.length);
+        }""",
+        paragraph.anchor,
+    )
+    page.wait_for_function("document.querySelector('#contribute-toolbar').innerText.includes('corrected form')")
+    assert "switch to the apparatus or the original reading" in toolbar.inner_text()
+    assert toolbar.get_by_role("link", name="Add a note").is_hidden()
+
+
 def test_keyboard_selection_then_tab_reaches_the_toolbar(page, site):
     base, paragraph = site
     log_in(page, base)

@@ -10,7 +10,10 @@
  * the paragraph's ORIGINAL text: TextQuoteSelector (exact, prefix, suffix) and
  * TextPositionSelector (start, end). Original text = the text nodes of
  * `.paragraph-text[data-paragraph]`, skipping anything inside `[data-apparatus]`
- * (note markers, inserted corrections, badges). The server checks all of it.
+ * (note markers, inserted corrections, badges). In the corrected reading a
+ * replaced span (`[data-replaces]`) stands for the original characters it
+ * hides: it counts as those for the offsets, and a selection touching it is
+ * refused (the words shown are not the essay's). The server checks all of it.
  */
 (function () {
   "use strict";
@@ -29,30 +32,44 @@
   var quoteForm = document.querySelector("form[data-quote-form]");
   var current = null;
 
+  var CROSSES = "Select words within one paragraph to add a note or suggest a correction.";
+  var CORRECTED = "These words include a correction shown in its corrected form. To add a note or suggest a " +
+    "correction here, switch to the apparatus or the original reading and select them there.";
+  var APPARATUS_ONLY = "These words are part of the apparatus, not of the essay: select words of the essay itself.";
+
   function isApparatus(node, root) {
     var marked = node.parentElement && node.parentElement.closest("[data-apparatus]");
     return Boolean(marked && root.contains(marked));
   }
 
-  function originalTextNodes(root) {
-    var nodes = [];
-    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  // The pieces of the paragraph's original text in document order: its own text
+  // nodes, and each replaced span of the corrected reading standing for the
+  // characters it hides ({node, text}).
+  function originalPieces(root) {
+    var pieces = [];
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
     while (walker.nextNode()) {
-      if (!isApparatus(walker.currentNode, root)) nodes.push(walker.currentNode);
+      var node = walker.currentNode;
+      if (node.nodeType === Node.ELEMENT_NODE) {
+        if (node.hasAttribute("data-replaces")) pieces.push({ node: node, text: node.getAttribute("data-replaces") });
+      } else if (!isApparatus(node, root)) {
+        pieces.push({ node: node, text: node.data });
+      }
     }
-    return nodes;
+    return pieces;
   }
 
   // The offset in the original text of the boundary point (container, offset).
-  function offsetOf(nodes, container, offset) {
+  function offsetOf(pieces, container, offset) {
     var point = document.createRange();
     point.setStart(container, offset);
     var total = 0;
-    for (var i = 0; i < nodes.length; i++) {
-      var node = nodes[i];
+    for (var i = 0; i < pieces.length; i++) {
+      var node = pieces[i].node;
       if (node === container) return total + offset;
-      if (point.comparePoint(node, node.length) > 0) break; // this node ends after the point
-      total += node.length;
+      var length = node.nodeType === Node.TEXT_NODE ? node.length : node.childNodes.length;
+      if (point.comparePoint(node, length) > 0) break; // this piece ends after the point
+      total += pieces[i].text.length;
     }
     return total;
   }
@@ -66,24 +83,28 @@
     return inner;
   }
 
-  // The selection's selectors, {crosses: true} when it spans paragraphs, or null.
+  // The selection's selectors, {refused: why} when it cannot be used, or null when nothing is selected.
   function describe(selection) {
     if (!selection.rangeCount || selection.isCollapsed) return null;
     var range = selection.getRangeAt(0);
     var touched = Array.prototype.filter.call(document.querySelectorAll(".paragraph-text[data-paragraph]"), function (root) {
       return range.intersectsNode(root) && clamp(range, root).toString().trim() !== "";
     });
-    if (touched.length > 1) return { crosses: true };
+    if (touched.length > 1) return { refused: CROSSES };
     if (touched.length === 0) return null;
     var root = touched[0];
     var inner = clamp(range, root);
-    var nodes = originalTextNodes(root);
-    var text = nodes.map(function (node) { return node.data; }).join("");
-    var start = offsetOf(nodes, inner.startContainer, inner.startOffset);
-    var end = offsetOf(nodes, inner.endContainer, inner.endOffset);
+    var replaced = Array.prototype.some.call(root.querySelectorAll("[data-replaces]"), function (span) {
+      return inner.intersectsNode(span);
+    });
+    if (replaced) return { refused: CORRECTED };
+    var pieces = originalPieces(root);
+    var text = pieces.map(function (piece) { return piece.text; }).join("");
+    var start = offsetOf(pieces, inner.startContainer, inner.startOffset);
+    var end = offsetOf(pieces, inner.endContainer, inner.endOffset);
     while (start < end && /\s/.test(text.charAt(start))) start++;
     while (end > start && /\s/.test(text.charAt(end - 1))) end--;
-    if (start >= end) return null;
+    if (start >= end) return { refused: APPARATUS_ONLY };
     return {
       anchor: root.getAttribute("data-paragraph"),
       rect: inner.getBoundingClientRect(),
@@ -127,12 +148,12 @@
       if (!toolbar.contains(document.activeElement)) hide();
       return;
     }
-    var quoting = Boolean(quoteForm && !found.crosses && quoteForm.getAttribute("data-quote-form") === found.anchor);
-    current = found.crosses ? null : found;
-    links.note.hidden = links.correction.hidden = Boolean(found.crosses || quoting);
+    var quoting = Boolean(quoteForm && !found.refused && quoteForm.getAttribute("data-quote-form") === found.anchor);
+    current = found.refused ? null : found;
+    links.note.hidden = links.correction.hidden = Boolean(found.refused || quoting);
     quoteButton.hidden = !quoting;
-    if (found.crosses) {
-      say("Select words within one paragraph to add a note or suggest a correction.");
+    if (found.refused) {
+      say(found.refused);
     } else {
       say("");
       links.note.href = formUrl("note", found);
@@ -140,7 +161,7 @@
       if (status) status.textContent = "Words selected: press Tab to add a note or suggest a correction.";
     }
     toolbar.hidden = false;
-    place(found.crosses ? window.getSelection().getRangeAt(0).getBoundingClientRect() : found.rect);
+    place(found.refused ? window.getSelection().getRangeAt(0).getBoundingClientRect() : found.rect);
   }
 
   function fillQuoteForm() {
