@@ -201,13 +201,16 @@ def test_correction_that_is_not_accepted_is_never_public(client, db, status):
 def test_orphaned_items_are_hidden_even_when_accepted(client, db):
     note = make_note(body="Orphaned note body", orphaned=True)
     correction = make_correction(replacement="Orphaned wording", orphaned=True)
-    html = page(client)
+    make_citation(note, make_source(title="Cited by an orphaned note"))
+    make_citation(correction, make_source(title="Cited by an orphaned correction"))
+    html = "".join(page(client, mode=mode) for mode in ("apparatus", "corrected", "original"))
     assert "Orphaned note body" not in html and "Orphaned wording" not in html
+    assert "orphaned" not in page(client, reverse("annotations:sources"))
     assert client.get(note.get_absolute_url()).status_code == 404
     assert client.get(correction.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.parametrize("status", [Status.PENDING, Status.REJECTED])
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
 def test_citation_or_source_not_accepted_is_not_shown_under_a_published_note(client, db, status):
     note = make_note()
     make_citation(note, make_source(authors="Pending, Citation"), status=status)
