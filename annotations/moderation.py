@@ -101,6 +101,16 @@ def _stale_message(item, current_status):
     )
 
 
+def _refuse_if_stale(item, expected_version):
+    """Refuse a decision made on a version the item has since left.
+
+    Checked before the workflow's rules: a moderator who saw a pending item
+    must hear that someone else decided it, not that it cannot be accepted.
+    """
+    if expected_version is not None and expected_version != item.version:
+        raise StaleItemError(_stale_message(item, item.status))
+
+
 def _record_revision(*objects, user, comment):
     """Store the current state of ``objects`` as one revision of their history."""
     with reversion.create_revision():
@@ -131,6 +141,7 @@ def item_transition(
     is written and StaleItemError says so.
     """
     from_status = item.status
+    _refuse_if_stale(item, expected_version)
     if (from_status, to_status) not in allowed:
         raise TransitionError(_refuse_message(item, to_status))
     version = item.version if expected_version is None else expected_version
@@ -230,6 +241,7 @@ def _accept_source_of(citation, *, moderator):
 
 def item_approve(item, *, moderator, reason="", expected_version=None):
     """Accept an item; a note's or correction's pending citations (and sources) come with it."""
+    _refuse_if_stale(item, expected_version)
     _refuse_unless_allowed(item, Status.ACCEPTED)
     with transaction.atomic():
         acceptable, unpublishable = [], []
@@ -261,6 +273,7 @@ def item_approve(item, *, moderator, reason="", expected_version=None):
 
 def _decline(item, *, to_status, moderator, reason, expected_version):
     """Reject or mark as spam; a note's or correction's pending citations go the same way."""
+    _refuse_if_stale(item, expected_version)
     _refuse_unless_allowed(item, to_status)
     with transaction.atomic():
         item = item_transition(
@@ -424,6 +437,7 @@ def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_vers
 
 def item_retire(item, *, moderator, reason, expected_version=None):
     """Retire an orphaned item for good: rejected, with the reason, whatever it was."""
+    _refuse_if_stale(item, expected_version)
     if not getattr(item, "orphaned", False):
         raise TransitionError(f"{item} is not orphaned; reject it instead.")
     if not (reason or "").strip():

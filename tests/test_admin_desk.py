@@ -187,7 +187,7 @@ def test_second_moderator_is_told_the_item_was_already_decided_and_keeps_their_r
     response = second.post(f"{NOTES}{note.pk}/decide/",
                            {"decision": "spam", "reason": "Looks like an advert.", "version": seen}, follow=True)
     html = response.content.decode()
-    assert "was changed by someone else" in html or "is already accepted" in html or "accepted and cannot" in html
+    assert "was changed by someone else while you were looking at it (it is now accepted)" in html
     assert "Looks like an advert." in html  # what they typed is still there
     note.refresh_from_db()
     assert note.status == Status.ACCEPTED

@@ -74,6 +74,21 @@ def test_decision_made_on_a_stale_version_is_refused_and_overwrites_nothing(mode
     assert decisions_of(note).count() == 1
 
 
+@pytest.mark.parametrize("decision", ["approve", "reject", "spam", "reopen"])
+def test_second_moderator_loading_the_decided_item_is_told_someone_else_decided_it(moderator, decision):
+    # The admin loads the item afresh: it is already rejected, but the second
+    # moderator saw it pending; they must hear it was decided meanwhile, not
+    # that the workflow forbids their choice.
+    note = make_note(status=Status.PENDING)
+    seen = note.version
+    moderation.item_reject(Annotation.objects.get(pk=note.pk), moderator=moderator, reason="Off topic.")
+    reloaded = Annotation.objects.get(pk=note.pk)
+    with pytest.raises(moderation.StaleItemError, match=r"changed by someone else .*\(it is now rejected\)"):
+        moderation.item_decide(reloaded, decision=decision, moderator=make_role_user("moderator", "second"),
+                               reason="Second view.", expected_version=seen)
+    assert decisions_of(note).count() == 1
+
+
 def test_edit_after_the_moderator_opened_the_item_makes_the_decision_stale(moderator):
     contributor = make_user("contributor")
     note = make_note(status=Status.PENDING, submitted_by=contributor, body="First wording.")
