@@ -223,8 +223,15 @@ def reanchor(old_text, new_text, *, exact, prefix="", suffix="", start=None, end
     if has_position:
         # As many occurrences as before: none was removed, so the item keeps
         # its place among them (the second "Genoa" stays the second).
+        # Unless an occurrence that survived untouched now holds another rank:
+        # then one was rewritten and another added, and the rank proves nothing.
         old_occurrences = find_quote(old_text, exact)
-        if len(old_occurrences) == len(occurrences) and (start, end) in old_occurrences:
+        ranks_kept = all(
+            map_start(old_start) == occurrences[rank][0]
+            for rank, (old_start, old_end) in enumerate(old_occurrences)
+            if rank < len(occurrences) and untouched(old_start, old_end)
+        )
+        if len(old_occurrences) == len(occurrences) and (start, end) in old_occurrences and ranks_kept:
             return selectors_for(new_text, *occurrences[old_occurrences.index((start, end))])
     in_context = [span for span in occurrences if _context_agrees(new_text, span, prefix, suffix)]
     if len(in_context) == 1:

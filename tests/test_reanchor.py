@@ -99,3 +99,13 @@ def test_any_result_is_a_real_span_of_the_new_text(old, new, data):
         assert 0 <= anchor.start < anchor.end <= len(new)
         assert anchor.exact == new[anchor.start:anchor.end]
         assert normalise(anchor.exact).strip()
+
+
+def test_rewritten_occurrence_does_not_take_the_place_of_a_surviving_duplicate():
+    # The first "cat" becomes "dog" and a new "cat" is added after the second:
+    # as many "cat"s as before, but the note on the first one lost its words.
+    old = "A cat. B cat."
+    new = "A dog. B cat. C cat."
+    assert reanchored(old, new, "cat", occurrence=0) is None
+    kept = reanchored(old, new, "cat", occurrence=1)
+    assert (kept.start, kept.prefix) == (9, "A dog. B ")
