@@ -230,6 +230,9 @@ def test_without_javascript_a_note_is_added_by_typing_the_words(browser, site):
     page.fill("#id_body", "Typed without JavaScript.")
     page.click("form.contribute-form button[type=submit]")
     assert "Add a few words before or after them" in page.inner_text("main")
+    # The error summary has the focus (autofocus, no script) and its link leads to the field.
+    assert page.locator("#form-alert:focus").count() == 1
+    assert page.locator('#form-alert a[href="#id_exact"]').count() == 1
     assert page.input_value("#id_body") == "Typed without JavaScript."
     page.fill("#id_exact", "the Soviet government")
     page.click("form.contribute-form button[type=submit]")

@@ -1,5 +1,6 @@
 """Contributing notes and corrections: from a selection or typed words, with sources; bad input is refused kindly."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -321,3 +322,17 @@ def test_over_long_replacement_is_refused(client, contributor, paragraph):
     assert_refused_and_kept(response, "z" * 501)
     assert "at most 500 characters" in response.content.decode()
     assert counts() == [0, 0, 0, 0]
+
+
+def test_the_error_summary_takes_the_focus_and_links_each_error_to_its_field(client, contributor, paragraph):
+    data = correction_data(replacement="1926", category="", **new_source(doi="10.12/abc"))
+    response = client.post(correction_url(paragraph), data)
+    assert_refused_and_kept(response, "The exact date is clearer.")
+    alert = re.search(r'<div class="form-alert"[^>]*>(.*?)</div>', response.content.decode(), re.S)
+    assert "autofocus" in alert.group(0) and 'tabindex="-1"' in alert.group(0)
+    links = dict(re.findall(r'<a href="#([^"]+)">([^<]+)</a>', alert.group(1)))
+    assert links["id_replacement"].startswith("Proposed wording: The proposed wording is the same")
+    assert links["id_category_0"].startswith("Category: This field is required")
+    assert links["id_source-doi"].startswith("DOI: This is not a DOI")
+    assert "The new source has errors" in alert.group(1)
+

@@ -71,6 +71,7 @@ def test_sign_ups_over_the_ip_rate_get_a_429_keeping_the_user_name(client, db, s
     response = client.post(reverse("signup"), {**data, "username": "bea", "email": "bea@example.org"})
     assert response.status_code == 429
     assert 'value="bea"' in response.content.decode() and "Too many sign-ups" in response.content.decode()
+    assert response.content.decode().count('role="alert"') == 1
 
 
 def test_log_in_attempts_over_the_ip_rate_get_the_429_page(client, db, settings):

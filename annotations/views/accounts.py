@@ -33,7 +33,7 @@ class SignUpView(FormView):
     def post(self, request, *args, **kwargs):
         if signup_limited(request):
             form = self.get_form()
-            return self.render_to_response(self.get_context_data(form=form, rate_limited=True), status=429)
+            return self.render_to_response(self.get_context_data(form=form, signup_limited=True), status=429)
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
