@@ -138,6 +138,11 @@ class CorrectionForm(QuotedSpanForm):
         widgets = {"category": forms.RadioSelect}
         help_texts = {"category": "Factual, date and name corrections need at least one source."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons need no "---------" choice: none checked is no category yet.
+        self.fields["category"].choices = Correction.Category.choices
+
     def clean(self):
         cleaned = super().clean()
         replacement = cleaned.get("replacement")

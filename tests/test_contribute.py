@@ -336,3 +336,7 @@ def test_the_error_summary_takes_the_focus_and_links_each_error_to_its_field(cli
     assert links["id_source-doi"].startswith("DOI: This is not a DOI")
     assert "The new source has errors" in alert.group(1)
 
+
+def test_the_correction_categories_offer_no_blank_choice(client, contributor, paragraph):
+    html = client.get(correction_url(paragraph)).content.decode()
+    assert re.findall(r'name="category" value="([^"]*)"', html) == ["factual", "date", "name", "language"]
