@@ -60,8 +60,8 @@ class EditionFeed(Feed):
     def item_link(self, item):
         return item.get_absolute_url()
 
-    def item_guid(self, item):
-        return f"{item._meta.model_name}-{item.pk}"
+    # No item_guid: an Atom entry's id must be an absolute IRI, and the
+    # syndication framework then uses the absolute permalink, stable per item.
 
     def item_author_name(self, item):
         return item.credited_to

@@ -1,6 +1,7 @@
 """The Atom feeds of newly published notes and accepted corrections."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -94,3 +95,12 @@ def test_feed_credits_the_contributor(client):
 
 def test_empty_feed_is_valid(client, db):
     assert entries(client, "/feed/") == []
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/notes/", "/feed/corrections/"])
+def test_every_atom_id_is_an_absolute_iri_unique_to_its_entry(client, published, url):
+    # RFC 4287 §4.2.6: atom:id is an IRI; feed readers use it to tell entries apart.
+    feed = ElementTree.fromstring(client.get(url).content)
+    ids = [feed.findtext(f"{ATOM}id")] + [entry.findtext(f"{ATOM}id") for entry in feed.findall(f"{ATOM}entry")]
+    assert all(urlsplit(value).scheme == "http" and urlsplit(value).netloc for value in ids), ids
+    assert len(set(ids)) == len(ids)
