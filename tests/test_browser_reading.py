@@ -92,3 +92,17 @@ def test_mode_links_work_without_javascript_and_the_mode_is_kept(browser, editio
 def test_copy_buttons_appear_with_javascript(page, edition):
     page.goto(edition + "/")
     assert page.locator(".cite-edition .copy-button:visible").count() == 4
+
+
+def test_print_puts_notes_under_their_paragraph_as_footnotes_without_screen_furniture(page, edition):
+    page.set_viewport_size({"width": 1440, "height": 1000})  # printed from a wide window
+    page.goto(edition + "/")
+    page.emulate_media(media="print")
+    passage = page.locator(".passage:has(.passage-notes)").first
+    text_box = passage.locator(".passage-text").bounding_box()
+    notes_box = passage.locator(".passage-notes").bounding_box()
+    assert notes_box["y"] >= text_box["y"] + text_box["height"] - 1
+    assert passage.locator(".note-entry .entry-number").first.is_visible()  # the footnote's number
+    for furniture in (".site-header", ".reading-modes", ".toc", ".passage-tools", ".entry-permalink"):
+        assert page.locator(furniture).first.is_hidden(), furniture
+    assert page.locator(".cite-edition").is_visible()
