@@ -153,11 +153,26 @@ class ReattachForm(forms.Form):
 # --- The review desk shared by notes, corrections, sources and citations -----------
 
 
-class ReviewAdmin(admin.ModelAdmin):
+class VersionHistoryMixin:
+    """The History page lists the django-reversion history (decisions, edits, repairs).
+
+    Decisions and repairs do not go through the admin's change form, so the
+    admin's own log would show none of them.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "versions": moderation.item_history(obj)}
+        return super().history_view(request, object_id, extra_context)
+
+
+class ReviewAdmin(VersionHistoryMixin, admin.ModelAdmin):
     """A queue of moderated items with decisions on one item and in bulk."""
 
     form = VersionedForm
     change_form_template = "admin/annotations/review_change_form.html"
+    object_history_template = "admin/annotations/item_history.html"
     ordering = ["submitted_at", "pk"]
     list_per_page = 50
     actions = ["approve_selected", "reject_selected", "spam_selected", "reopen_selected"]
@@ -616,7 +631,7 @@ class ParagraphRepairForm(forms.ModelForm):
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(admin.ModelAdmin):
+class ParagraphAdmin(VersionHistoryMixin, admin.ModelAdmin):
     """Editors repair a paragraph's text here; notes and corrections re-anchor."""
 
     form = ParagraphRepairForm
@@ -669,12 +684,6 @@ class ParagraphAdmin(admin.ModelAdmin):
             return
         level = messages.WARNING if outcome.orphaned else messages.SUCCESS
         messages.add_message(request, level, f"Text repaired: {outcome.summary()}.")
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, object_id)
-        if obj is not None:
-            extra_context = {**(extra_context or {}), "versions": moderation.item_history(obj)}
-        return super().history_view(request, object_id, extra_context)
 
     object_history_template = "admin/annotations/paragraph_history.html"
 

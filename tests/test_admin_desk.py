@@ -155,6 +155,17 @@ def test_review_page_shows_the_decision_history(moderator_client):
     assert "pending review → rejected: Needs a source." in html
 
 
+@pytest.mark.parametrize("queue,make", [(NOTES, make_note), (CORRECTIONS, make_correction),
+                                        (SOURCES, make_source)])
+def test_history_page_lists_the_decisions_made_on_the_desk(moderator_client, queue, make):
+    item = make(status=Status.PENDING)
+    moderator_client.post(f"{queue}{item.pk}/decide/",
+                          {"decision": "spam", "reason": "An advert.", "version": item.version})
+    html = moderator_client.get(f"{queue}{item.pk}/history/").content.decode()
+    assert "pending review → spam: An advert." in html
+    assert "doesn’t have a change history" not in html
+
+
 # --- Deciding one item -----------------------------------------------------------------------
 
 
