@@ -110,6 +110,16 @@ def test_note_markers_are_numbered_in_reading_order_across_paragraphs(client, db
     assert numbers == {earlier.pk: 1, early.pk: 2, late.pk: 3}
 
 
+def test_a_note_whose_offsets_no_longer_fit_its_paragraph_is_left_out_not_an_error(client, db):
+    paragraph = make_paragraph()
+    make_note(paragraph, "Rapallo", body="Still in place.")
+    stale = make_note(paragraph, "Genoa", body="Offsets past the end.")
+    Annotation.objects.filter(pk=stale.pk).update(start=200, end=210)  # e.g. a text repaired outside the desk
+    html = page(client)
+    assert "Still in place." in html and "Offsets past the end." not in html
+    assert html.count('class="note-marker"') == 1
+
+
 def test_notes_that_overlap_a_correction_both_render(client, db):
     paragraph = make_paragraph()
     note = make_note(paragraph, "signed in 1922")

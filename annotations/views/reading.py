@@ -115,9 +115,14 @@ def _span(item, pending=False):
     )
 
 
+def _fits(item, paragraph):
+    """Whether an item's offsets lie inside its paragraph (stale offsets are left out, never a 500)."""
+    return item.end <= len(paragraph.text)
+
+
 def render_passage(paragraph, notes, corrections, *, mode, first_number=1):
     """Render one paragraph with its items; numbers each note (``note.number``) and returns the HTML."""
-    items = [item for item in notes + corrections if item.end <= len(paragraph.text)]
+    items = [item for item in notes + corrections if _fits(item, paragraph)]
     spans = [_span(item, pending=item.status == Status.PENDING) for item in items]
     html, numbers = rendering.render_paragraph(paragraph.text, spans, mode=mode, first_number=first_number)
     for note in notes:
@@ -137,15 +142,15 @@ def edition_sections(essay, *, mode, notes, corrections, edition):
     passages_by_section = {}
     next_number = 1
     for paragraph in paragraphs:
-        paragraph_notes = notes_by_paragraph.get(paragraph.pk, [])
+        paragraph_notes = [note for note in notes_by_paragraph.get(paragraph.pk, []) if _fits(note, paragraph)]
+        paragraph_corrections = [c for c in corrections_by_paragraph.get(paragraph.pk, []) if _fits(c, paragraph)]
         passage = {
             "paragraph": paragraph,
             "html": render_passage(
-                paragraph, paragraph_notes, corrections_by_paragraph.get(paragraph.pk, []),
-                mode=mode, first_number=next_number,
+                paragraph, paragraph_notes, paragraph_corrections, mode=mode, first_number=next_number,
             ),
             "notes": sorted(paragraph_notes, key=lambda n: n.number),
-            "corrections": corrections_by_paragraph.get(paragraph.pk, []),
+            "corrections": paragraph_corrections,
             "citation": bibliography.cite_chicago(edition, locator=paragraph.locator, anchor=paragraph.anchor),
         }
         next_number += len(paragraph_notes)
