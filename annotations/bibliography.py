@@ -109,6 +109,15 @@ def source_reference(source):
     return mark_safe(" ".join(str(part) for part in parts if part))  # noqa: S308 - every part escaped above
 
 
+_LEADING_ARTICLE = re.compile(r"^(the|an?)\s+", re.IGNORECASE)
+
+
+def sort_key(source):
+    """Bibliography order: by the entry's first word (authors, or the title without a leading article), year, title."""
+    title = _LEADING_ARTICLE.sub("", source.title.strip().lower())
+    return (source.authors.strip().lower() or title, source.year or 0, title)
+
+
 def source_short(source, locator=""):
     """The short form cited from a note: "Haslam 1984, p. 212"."""
     lead = short_authors(source.authors) or f"“{source.title[:60]}”"

@@ -70,6 +70,21 @@ def test_a_books_volume_is_listed_after_its_title():
     )
 
 
+def test_bibliography_files_entries_without_authors_under_their_title_less_any_leading_article():
+    entries = [
+        source(title="The Ambassador to the Secretary of State", year=1939),
+        source(authors="Carr, E. H.", title="German–Soviet Relations", year=1951),
+        source(title="Anti-Comintern Pact", year=1937),
+        source(authors="Carr, E. H.", title="The Bolshevik Revolution", year=1950),
+        source(title="A Treaty", year=1928),
+    ]
+    ordered = [entry.title for entry in sorted(entries, key=bibliography.sort_key)]
+    assert ordered == [
+        "The Ambassador to the Secretary of State", "Anti-Comintern Pact", "The Bolshevik Revolution",
+        "German–Soviet Relations", "A Treaty",
+    ]
+
+
 def test_edition_citations_carry_the_version_date_and_address():
     styles = {name: str(text) for name, text, _ in bibliography.edition_citations(EDITION)}
     assert styles["APA"] == (

@@ -300,10 +300,7 @@ class SourcesView(TemplateView):
             if not hasattr(source, "citing"):
                 source.citing = []
             source.citing.append(citation)
-        entries = sorted(
-            sources.values(),
-            key=lambda s: (s.authors.lower() or s.title.lower(), s.year or 0, s.title.lower()),
-        )
+        entries = sorted(sources.values(), key=bibliography.sort_key)
         for source in entries:
             source.reference = bibliography.source_reference(source)
             source.citing.sort(key=lambda c: (c.item.paragraph.section.position, c.item.paragraph.position, c.item.start))
