@@ -248,6 +248,16 @@ class SourceForm(forms.ModelForm):
         return cleaned
 
 
+class SourceChoiceField(forms.ModelChoiceField):
+    """Lists a source by its title, type, first author and year, so that similar records can be told apart."""
+
+    def label_from_instance(self, source):
+        title = source.title if len(source.title) <= 100 else source.title[:99] + "…"
+        first_author = source.authors.split(";")[0].strip()
+        details = ", ".join(part for part in (source.get_kind_display(), first_author, str(source.year or "")) if part)
+        return f"{title} ({details})"
+
+
 class CitationForm(forms.Form):
     """Cite a source from a note or a correction: none, one already listed, or a new one."""
 
@@ -259,7 +269,7 @@ class CitationForm(forms.Form):
         initial=NONE,
         widget=forms.RadioSelect,
     )
-    source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False, label="Source in the bibliography")
+    source = SourceChoiceField(queryset=Source.objects.none(), required=False, label="Source in the bibliography")
     locator = forms.CharField(
         label="Page or chapter", max_length=100, required=False, help_text="e.g. “p. 212” or “ch. 4”."
     )

@@ -340,3 +340,11 @@ def test_the_error_summary_takes_the_focus_and_links_each_error_to_its_field(cli
 def test_the_correction_categories_offer_no_blank_choice(client, contributor, paragraph):
     html = client.get(correction_url(paragraph)).content.decode()
     assert re.findall(r'name="category" value="([^"]*)"', html) == ["factual", "date", "name", "language"]
+
+
+def test_sources_in_the_bibliography_are_listed_by_full_title_type_author_and_year(client, contributor, paragraph):
+    make_source(title="Russia and the West under Lenin and Stalin", authors="Kennan, George F.; Other, A.", year=1961)
+    make_source(title="fail", kind="web", authors="", year=None)
+    html = client.get(note_url(paragraph)).content.decode()
+    assert ">Russia and the West under Lenin and Stalin (book, Kennan, George F., 1961)</option>" in html
+    assert ">fail (web page)</option>" in html
