@@ -342,6 +342,16 @@ def test_editor_repairs_a_paragraph_and_is_told_what_was_orphaned(client):
     assert "Text repaired: Page number imported." in history
 
 
+def test_paragraph_history_shows_only_the_words_a_repair_changed(client):
+    editor_client, _ = client_as(client, "editor")
+    paragraph = make_paragraph("The Treaty of Rapallo was sigend in 1922 at <Genoa>.")
+    editor_client.post(f"/admin/annotations/paragraph/{paragraph.pk}/change/", {
+        "text": "The Treaty of Rapallo was signed in 1922 at <Genoa>.", "repair_reason": "OCR typo.",
+    })
+    history = editor_client.get(f"/admin/annotations/paragraph/{paragraph.pk}/history/").content.decode()
+    assert "The Treaty of Rapallo was <del>sigend</del><ins>signed</ins> in 1922 at &lt;Genoa&gt;." in history
+
+
 def test_repair_without_a_reason_is_refused_and_the_new_text_kept(client):
     editor_client, _ = client_as(client, "editor")
     paragraph = make_paragraph()

@@ -1,9 +1,10 @@
-"""Template tags for the moderation desk (the admin index's queue counts)."""
+"""Template tags for the moderation desk (the admin index's queue counts, history diffs)."""
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from annotations import moderation
+from annotations import diffing, moderation
 
 register = template.Library()
 
@@ -38,3 +39,16 @@ def moderation_queues(context):
             "corrections_url": _changelist("correction") + "?orphaned=yes",
         }
     return {"queues": queues, "orphaned": orphaned}
+
+
+_DIFF_MARKUP = {diffing.EQUAL: "{}", diffing.DELETE: "<del>{}</del>", diffing.INSERT: "<ins>{}</ins>"}
+
+
+@register.simple_tag
+def change_diff(old, new):
+    """A history entry's change: a word diff for text, so a repaired paragraph
+    shows the words that changed rather than two copies of the whole paragraph."""
+    if isinstance(old, str) and isinstance(new, str):
+        pieces = diffing.word_diff(old, new)
+        return format_html_join("", "{}", ((format_html(_DIFF_MARKUP[kind], words),) for kind, words in pieces))
+    return format_html("<del>{}</del> → <ins>{}</ins>", "" if old is None else old, "" if new is None else new)
