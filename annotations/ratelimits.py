@@ -4,7 +4,8 @@ Rate limits on contributions and sign-ups (django-ratelimit).
 Counters live in the default cache: per process without REDIS_URL, shared
 between servers with it. Rates come from settings (and so from the
 environment): ``CONTRIBUTION_RATE_PER_ACCOUNT``, ``CONTRIBUTION_RATE_PER_IP``,
-``SIGNUP_RATE_PER_IP``, ``LOGIN_RATE_PER_IP``, each like "30/h".
+``SIGNUP_RATE_PER_IP``, ``LOGIN_RATE_PER_IP``, ``PASSWORD_RESET_RATE_PER_IP``, each
+like "30/h".
 """
 
 from django.conf import settings
@@ -29,3 +30,8 @@ def signup_limited(request):
 def login_rate(group, request):
     """For the log-in view's decorator: read at request time, so tests and the environment can change it."""
     return settings.LOGIN_RATE_PER_IP
+
+
+def password_reset_rate(group, request):
+    """Reset requests per IP: each one sends an email, so the form must not become a mail cannon."""
+    return settings.PASSWORD_RESET_RATE_PER_IP

@@ -211,6 +211,7 @@ CONTRIBUTION_RATE_PER_ACCOUNT = os.environ.get("CONTRIBUTION_RATE_PER_ACCOUNT", 
 CONTRIBUTION_RATE_PER_IP = os.environ.get("CONTRIBUTION_RATE_PER_IP", "60/h")
 SIGNUP_RATE_PER_IP = os.environ.get("SIGNUP_RATE_PER_IP", "5/h")
 LOGIN_RATE_PER_IP = os.environ.get("LOGIN_RATE_PER_IP", "20/10m")
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "5/h")
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 RATELIMIT_VIEW = "annotations.views.accounts.rate_limited"

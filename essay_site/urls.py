@@ -11,9 +11,10 @@ admin.site.index_title = "Moderation"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Sign-up, and log-in limited per IP; the rest of /accounts/ is django.contrib.auth's.
+    # Sign-up, and log-in and password reset limited per IP; the rest of /accounts/ is django.contrib.auth's.
     path("accounts/signup/", accounts.SignUpView.as_view(), name="signup"),
     path("accounts/login/", accounts.rate_limited_login, name="login"),
+    path("accounts/password_reset/", accounts.rate_limited_password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     # django-markdownx's live preview, for signed-in users only. Its image
     # upload endpoint is deliberately not routed: notes take no uploads.

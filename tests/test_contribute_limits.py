@@ -85,6 +85,17 @@ def test_log_in_attempts_over_the_ip_rate_get_the_429_page(client, db, settings)
     assert "_auth_user_id" not in client.session
 
 
+def test_password_reset_requests_over_the_ip_rate_send_no_more_mail(client, db, settings, mailoutbox):
+    settings.PASSWORD_RESET_RATE_PER_IP = "2/h"
+    make_user("ada", email="ada@example.org")
+    for _ in range(2):
+        assert client.post(reverse("password_reset"), {"email": "ada@example.org"}).status_code == 302
+    response = client.post(reverse("password_reset"), {"email": "ada@example.org"})
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+    assert len(mailoutbox) == 2
+
+
 @pytest.fixture
 def form_pages(db):
     user = make_user("ada")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +10,7 @@ from django.views.generic import FormView
 from django_ratelimit.decorators import ratelimit
 
 from annotations.forms import SignUpForm
-from annotations.ratelimits import login_rate, signup_limited
+from annotations.ratelimits import login_rate, password_reset_rate, signup_limited
 
 
 def next_url(request, default):
@@ -53,6 +53,10 @@ class SignUpView(FormView):
 
 # Log-in attempts per IP: a guessed password costs a request.
 rate_limited_login = ratelimit(key="ip", rate=login_rate, method="POST", block=True)(LoginView.as_view())
+# Password-reset requests per IP: each one sends an email to someone.
+rate_limited_password_reset = ratelimit(key="ip", rate=password_reset_rate, method="POST", block=True)(
+    PasswordResetView.as_view()
+)
 
 
 def rate_limited(request, exception):
