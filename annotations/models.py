@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from markdownx.models import MarkdownxField
 
 EDITORS_CREDIT = "The editors"
@@ -348,7 +349,7 @@ class Source(Moderated):
         ordering = ["authors", "year", "title"]
 
     def __str__(self):
-        lead = self.authors.split(";")[0].split(",")[0].strip() or self.title[:40]
+        lead = self.authors.split(";")[0].split(",")[0].strip() or Truncator(self.title).words(6, truncate="…")
         return f"{lead} ({self.year})" if self.year else lead
 
 

@@ -89,6 +89,14 @@ def test_fixture_matches_a_fresh_build_of_the_toml(seeded_essay):
     assert built == from_fixture
 
 
+def test_a_source_without_authors_is_named_by_whole_words_of_its_title(db):
+    from tests.factories import make_source
+
+    source = make_source(authors="", title="Kellogg–Briand Pact (General Treaty for Renunciation of War)", year=1928)
+    assert str(source) == "Kellogg–Briand Pact (General Treaty for Renunciation… (1928)"
+    assert str(make_source(authors="Haslam, Jonathan; Roberts, Geoffrey")) == "Haslam (1984)"
+
+
 @pytest.mark.parametrize(
     "entry, message",
     [
