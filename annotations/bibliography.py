@@ -9,7 +9,8 @@ request. The house style for sources is Chicago author-date:
     short form, as cited from a note: Haslam 1984, p. 212
 
 The edition itself is cited in APA, MLA, Chicago and BibTeX with its version
-(``Essay.revision``) and the date of that version.
+(see ``views.reading.edition_version``) and the date of that version. It has no
+named editors, so it is cited by its title, as a work without an author.
 """
 
 import re
@@ -130,7 +131,6 @@ class Edition:
     """What a citation of the edition needs."""
 
     title: str  # the essay's title
-    editors: str
     version: int
     date: object  # datetime.date of this version
     url: str
@@ -158,24 +158,18 @@ def _mla_url(url):
     return re.sub(r"^https?://", "", url)
 
 
-def _editors_in_running_text(editors):
-    """"The editors" reads as "the editors" after "Edited by"."""
-    return "t" + editors[1:] if editors.startswith("The ") else editors
-
-
 def cite_apa(edition):
+    # APA 7, no author: the title moves to the author's place.
     return format_html(
-        "{} (Eds.). ({}, {} {}). <i>{}</i> (Version {}). {}",
-        edition.editors, edition.date.year, f"{edition.date:%B}", edition.date.day,
-        edition.full_title, edition.version, edition.url,
+        "<i>{}</i> (Version {}). ({}, {} {}). {}",
+        edition.full_title, edition.version, edition.date.year, f"{edition.date:%B}", edition.date.day, edition.url,
     )
 
 
 def cite_mla(edition):
     return format_html(
-        "<i>{}</i>. Edited by {}, version {}, {}, {}.",
-        edition.full_title, _editors_in_running_text(edition.editors), edition.version, _mla_date(edition.date),
-        _mla_url(edition.url),
+        "<i>{}</i>. Version {}, {}, {}.",
+        edition.full_title, edition.version, _mla_date(edition.date), _mla_url(edition.url),
     )
 
 
@@ -183,9 +177,8 @@ def cite_chicago(edition, locator="", anchor=""):
     where = f", {locator}" if locator else ""
     url = f"{edition.url}#{anchor}" if anchor else edition.url
     return format_html(
-        "<i>{}</i>. Edited by {}. Version {}, {}{}. {}.",
-        edition.full_title, _editors_in_running_text(edition.editors), edition.version,
-        _long_date(edition.date), where, url,
+        "<i>{}</i>. Version {}, {}{}. {}.",
+        edition.full_title, edition.version, _long_date(edition.date), where, url,
     )
 
 
@@ -200,7 +193,6 @@ def cite_bibtex(edition):
     """BibTeX (plain text; templates escape it)."""
     fields = [
         ("title", f"{{{{{_bibtex_escape(edition.full_title)}}}}}"),
-        ("editor", f"{{{{{_bibtex_escape(edition.editors)}}}}}"),
         ("year", f"{{{edition.date.year}}}"),
         ("month", f"{edition.date:%b}".lower()),  # BibTeX's month macro, unbraced: "month = nov"
         ("version", f"{{{edition.version}}}"),

@@ -388,6 +388,12 @@ class Citation(Moderated):
         return self.annotation or self.correction
 
 
+class DecisionQuerySet(models.QuerySet):
+    def changing_what_readers_see(self):
+        """Decisions that published something or took it down."""
+        return self.filter(Q(to_status=Status.ACCEPTED) | Q(from_status=Status.ACCEPTED))
+
+
 class Decision(models.Model):
     """One moderation decision (or withdrawal): who, when, why, from what to what."""
 
@@ -401,6 +407,8 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["decided_at", "pk"]

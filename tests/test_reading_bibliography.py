@@ -13,7 +13,7 @@ def source(**fields):
 
 
 EDITION = bibliography.Edition(
-    title="The Evaluation of Soviet Foreign Policy", editors="The editors", version=7,
+    title="The Evaluation of Soviet Foreign Policy", version=7,
     date=datetime.date(2024, 4, 26), url="https://edition.example/", key="soviet-policy",
 )
 
@@ -88,12 +88,12 @@ def test_bibliography_files_entries_without_authors_under_their_title_less_any_l
 def test_edition_citations_carry_the_version_date_and_address():
     styles = {name: str(text) for name, text, _ in bibliography.edition_citations(EDITION)}
     assert styles["APA"] == (
-        "The editors (Eds.). (2024, April 26). <i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i> "
-        "(Version 7). https://edition.example/"
+        "<i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i> (Version 7). (2024, April 26). "
+        "https://edition.example/"
     )
     assert styles["MLA"] == (
-        "<i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i>. Edited by the editors, version 7, "
-        "26 Apr. 2024, edition.example/."
+        "<i>The Evaluation of Soviet Foreign Policy: An Annotated Edition</i>. Version 7, 26 Apr. 2024, "
+        "edition.example/."
     )
     assert styles["Chicago"].endswith("Version 7, 26 April 2024. https://edition.example/.")
     assert styles["BibTeX"].startswith("@misc{soviet-policy,\n  title = {{The Evaluation")
@@ -102,7 +102,7 @@ def test_edition_citations_carry_the_version_date_and_address():
 
 def test_mla_abbreviates_long_months_only():
     for month, written in ((5, "3 May 2024"), (6, "3 June 2024"), (9, "3 Sept. 2024"), (12, "3 Dec. 2024")):
-        edition = bibliography.Edition(title="T", editors="E", version=1, date=datetime.date(2024, month, 3), url="https://e/")
+        edition = bibliography.Edition(title="T", version=1, date=datetime.date(2024, month, 3), url="https://e/")
         assert f", {written}, e/." in str(bibliography.cite_mla(edition))
 
 
@@ -116,7 +116,7 @@ def test_passage_citation_adds_the_locator_and_the_paragraph_anchor():
 
 
 def test_bibtex_escapes_its_special_characters():
-    edition = bibliography.Edition(title="Rates & 50% of {x}", editors="A_B", version=1,
+    edition = bibliography.Edition(title="Rates & 50% of {x}_y", version=1,
                                    date=datetime.date(2024, 1, 2), url="u")
     bibtex = bibliography.cite_bibtex(edition)
-    assert r"Rates \& 50\% of \{x\}" in bibtex and r"A\_B" in bibtex
+    assert r"Rates \& 50\% of \{x\}\_y" in bibtex

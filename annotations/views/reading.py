@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
 from annotations import bibliography, rendering
-from annotations.models import EDITORS_CREDIT, Annotation, Citation, Correction, Essay, Paragraph, Status
+from annotations.models import Annotation, Citation, Correction, Decision, Essay, Paragraph, Status
 
 MODE_SESSION_KEY = "reading_mode"
 MODE_DESCRIPTIONS = {
@@ -95,11 +95,22 @@ def version_date(essay):
     return timezone.localdate(max(dates)) if dates else timezone.localdate()
 
 
+def edition_version(essay):
+    """The number of the edition's current version (one query).
+
+    The edition as published with its apparatus is version 1; each moderation
+    decision that puts something before readers or takes it away (a move into
+    or out of "accepted") makes the next. Unlike ``Essay.revision``, the cache
+    key, it does not move when the fixtures are loaded again or an item is
+    rejected.
+    """
+    return 1 + Decision.objects.changing_what_readers_see().count()
+
+
 def edition_record(essay, request):
     return bibliography.Edition(
         title=essay.title,
-        editors=EDITORS_CREDIT,
-        version=essay.revision,
+        version=edition_version(essay),
         date=version_date(essay),
         url=request.build_absolute_uri(reverse("annotations:edition")),
         key=essay.slug,
