@@ -174,6 +174,13 @@ def test_mode_links_work_without_javascript_and_the_choice_lasts_for_the_visit(c
     assert "<ins" not in later.split('<div class="essay"')[1].split("<aside")[0]
 
 
+def test_an_empty_mode_keeps_the_reading_already_chosen(client, db):
+    make_correction()
+    page(client, mode="corrected")
+    html = client.get(reverse("annotations:edition"), {"mode": ""}).content.decode()
+    assert 'href="?mode=corrected#reading-modes" aria-current="true"' in html
+
+
 def test_an_unknown_mode_is_a_clear_400_not_an_error(client, db):
     make_paragraph()
     response = client.get(EDITION, {"mode": "<clean>"})

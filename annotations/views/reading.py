@@ -212,7 +212,7 @@ class EditionView(TemplateView):
     template_name = "annotations/edition.html"
 
     def get(self, request, *args, **kwargs):
-        requested = request.GET.get("mode")
+        requested = request.GET.get("mode") or None  # "?mode=" alone means the mode already chosen
         if requested is not None and requested not in rendering.MODES:
             return render(
                 request, "annotations/bad_request.html",
