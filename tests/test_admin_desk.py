@@ -146,6 +146,15 @@ def test_contributor_text_is_escaped_on_the_review_page(moderator_client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.parametrize("queue,make,field", [(NOTES, make_note, "body"), (CORRECTIONS, make_correction, "rationale")])
+def test_review_page_shows_the_markdown_as_readers_will_see_it_sanitised(moderator_client, queue, make, field):
+    item = make(status=Status.PENDING, **{field: "**Signed** at Rapallo. <img src=x onerror=alert(1)> [x](javascript:alert(1))"})
+    html = moderator_client.get(f"{queue}{item.pk}/change/").content.decode()
+    rendered = html.split('id="rendered-markdown">')[1].split("</div>")[0]
+    assert "<strong>Signed</strong> at Rapallo." in rendered
+    assert "onerror" not in rendered and "javascript:" not in rendered and "<img" not in rendered
+
+
 def test_review_page_shows_the_decision_history(moderator_client):
     note = make_note(status=Status.PENDING)
     moderator_client.post(f"{NOTES}{note.pk}/decide/",
