@@ -93,6 +93,13 @@ def test_digest_goes_to_each_moderator_with_an_email(moderator, capsys):
     assert "Digest sent to 2 moderators." in capsys.readouterr().out
 
 
+def test_digest_is_sent_for_items_orphaned_by_a_repair_alone(moderator, capsys):
+    make_note(status=Status.ACCEPTED, orphaned=True)
+    call_command("moderation_digest")
+    assert len(mail.outbox) == 1
+    assert "Orphaned by a text repair (to re-attach or retire): 1" in mail.outbox[0].body
+
+
 def test_no_digest_when_nothing_waits(moderator, capsys):
     make_note(status=Status.ACCEPTED)
     call_command("moderation_digest")

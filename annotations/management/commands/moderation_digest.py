@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, oldest, **options):
         counts = moderation.queue_counts()
-        if not (counts["notes"] or counts["corrections"] or counts["sources"]):
+        # Items orphaned by a text repair wait for a moderator too (to re-attach or retire).
+        if not (counts["notes"] or counts["corrections"] or counts["sources"] or counts["orphaned"]):
             self.stdout.write("Nothing is waiting for review; no digest sent.")
             return
         queues = {"notes": Annotation, "corrections": Correction, "sources": Source}
