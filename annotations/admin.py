@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from markdownx.admin import MarkdownxModelAdmin
 
@@ -391,6 +392,7 @@ class ReviewAdmin(VersionHistoryMixin, admin.ModelAdmin):
                 "decision_label": DECISION_LABELS[decision],
                 "action": request.POST.get("action"),
                 "items": items,
+                "rows": [(item, self.bulk_summary(item)) for item in items],
                 "form": form,
                 "reason_required": reason_required,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -399,6 +401,10 @@ class ReviewAdmin(VersionHistoryMixin, admin.ModelAdmin):
 
     def _plural(self, count):
         return self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+
+    def bulk_summary(self, item):
+        """How an item is shown on the bulk confirmation page: enough to recognise it."""
+        return str(item)
 
     def _report(self, request, decision, outcome):
         if outcome.decided:
@@ -466,6 +472,9 @@ class AnchoredReviewAdmin(ReviewAdmin):
     def where(self, obj):
         return obj.paragraph.locator
 
+    def bulk_summary(self, item):
+        return format_html("{}: {}", item.paragraph.locator, quote_in_context(item))
+
     @admin.display(description="sources", ordering="source_count")
     def sources(self, obj):
         return obj.source_count
@@ -508,6 +517,9 @@ class NoteAdmin(AnchoredReviewAdmin):
     ]
     inlines = [CitationInline]
 
+    def bulk_summary(self, item):
+        return format_html("{} — {}", super().bulk_summary(item), Truncator(item.body).words(25, truncate="…"))
+
 
 @admin.register(Correction)
 class CorrectionAdmin(AnchoredReviewAdmin):
@@ -525,6 +537,9 @@ class CorrectionAdmin(AnchoredReviewAdmin):
         ("Review", {"fields": ReviewAdmin.moderation_fields}),
     ]
     inlines = [CitationInline]
+
+    def bulk_summary(self, item):
+        return format_html("{} → “{}”", super().bulk_summary(item), item.replacement)
 
 
 @admin.register(Source)

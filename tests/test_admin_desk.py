@@ -305,6 +305,16 @@ def test_moderator_clears_a_queue_of_fifty_mixed_items_with_bulk_actions(moderat
     assert '<td id="queue-notes">0</td>' in html and '<td id="queue-corrections">0</td>' in html
 
 
+def test_bulk_confirmation_shows_each_item_with_its_quote_in_context(moderator_client):
+    paragraph = make_paragraph("The Treaty of Rapallo was signed in 1922 at Genoa.")
+    note = make_note(paragraph, "Rapallo", status=Status.PENDING, body="Signed during the conference.")
+    correction = make_correction(paragraph, "1922", replacement="16 April 1922", status=Status.PENDING)
+    for queue, item, extra in ((NOTES, note, "Signed during the conference."), (CORRECTIONS, correction, "→ “16 April 1922”")):
+        html = moderator_client.post(queue, {"action": "reject_selected", "_selected_action": [item.pk]}).content.decode()
+        assert f"{paragraph.locator}: " in html and extra in html
+        assert "<mark>" in html.split('<div id="content-main">')[1]
+
+
 def test_bulk_reject_without_reason_asks_again_and_decides_nothing(moderator_client):
     items = make_pending_queue(3)
     note = items[0]
