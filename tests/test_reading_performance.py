@@ -26,6 +26,43 @@ def count_queries(client, url=EDITION):
     return len(queries)
 
 
+def test_anonymous_readers_get_the_whole_page_from_the_cache_without_rendering(client, seeded_essay):
+    first = client.get(EDITION, {"mode": "corrected"})
+    again = client.get(EDITION, {"mode": "corrected"})
+    assert first.templates and not again.templates  # nothing rendered the second time
+    assert again.content == first.content
+
+
+def test_signed_in_readers_never_get_the_anonymous_page(client, seeded_essay):
+    from tests.factories import make_user
+
+    client.get(EDITION)  # fills the anonymous page cache
+    client.force_login(make_user("ada"))
+    html = client.get(EDITION).content.decode()
+    assert "Log out" in html and "My contributions" in html
+
+
+def test_a_message_waiting_for_the_reader_is_shown_not_a_cached_page(client, seeded_essay):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+
+    client.get(EDITION)  # fills the anonymous page cache
+    # Queue a message the way a redirecting view would (cookie storage, as the test client keeps cookies).
+    storage = CookieStorage(client.get(EDITION).wsgi_request)
+    storage.add(constants.SUCCESS, "You have been logged out.")
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies.update(response.cookies)
+    assert "You have been logged out." in client.get(EDITION).content.decode()
+
+
+def test_an_unexpected_query_string_is_rendered_not_kept_as_a_page(client, seeded_essay):
+    """Arbitrary query strings must not fill the cache with copies of the page."""
+    client.get(EDITION, {"utm_source": "x"})
+    assert client.get(EDITION, {"utm_source": "x"}).templates
+
+
 def test_edition_queries_do_not_grow_with_the_number_of_notes(client, seeded_essay, django_assert_max_num_queries):
     from django.core.cache import cache
 

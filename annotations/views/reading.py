@@ -15,10 +15,11 @@ cache backend it has.
 
 from itertools import groupby
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -222,11 +223,35 @@ class EditionView(TemplateView):
         if requested and request.session.get(MODE_SESSION_KEY) != requested:
             request.session[MODE_SESSION_KEY] = requested
         self.mode = requested or request.session.get(MODE_SESSION_KEY, rendering.APPARATUS)
-        return super().get(request, *args, **kwargs)
+        key = self.page_cache_key()
+        if key is None:
+            return super().get(request, *args, **kwargs)
+        page = cache.get(key)
+        if page is None:
+            response = super().get(request, *args, **kwargs).render()
+            cache.set(key, response.content, EDITION_CACHE_SECONDS)
+            return response
+        return HttpResponse(page)
+
+    def page_cache_key(self):
+        """The key of the whole page for an anonymous reader, or None when the page must be rendered.
+
+        Most readers are anonymous and see the same page: it is kept whole, as
+        bytes, beside the body every reader shares. Signed-in readers (their
+        header, their pending items), a page with a message to show, and any
+        query other than ``?mode=`` are rendered (around the cached body).
+        """
+        request = self.request
+        if request.user.is_authenticated or len(messages.get_messages(request)) or set(request.GET) - {"mode"}:
+            return None
+        self.essay = Essay.objects.first()
+        if self.essay is None:
+            return None
+        return f"edition-page:{edition_cache_key(self.essay, self.mode, request)}:{request.get_full_path()}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        essay = Essay.objects.first()
+        essay = self.essay if hasattr(self, "essay") else Essay.objects.first()
         context.update(essay=essay, mode=self.mode)
         if essay is None:
             return context
