@@ -9,6 +9,8 @@ shows exactly what the page will show. Templates use the ``markdown`` filter
 (annotations.templatetags.edition), never ``|safe``.
 """
 
+from functools import lru_cache
+
 import markdown as python_markdown
 import nh3
 from django.utils.safestring import mark_safe
@@ -21,8 +23,13 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+@lru_cache(maxsize=8192)
 def render_markdown(text):
-    """Markdown → sanitised HTML (a plain str, safe to mark safe)."""
+    """Markdown → sanitised HTML (a plain str, safe to mark safe).
+
+    A pure function of the text, so results are kept per process: re-rendering
+    the edition after a moderation decision only converts the texts that are new.
+    """
     html = python_markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
     return nh3.clean(
         html,
