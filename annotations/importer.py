@@ -244,7 +244,7 @@ def essay_import(parsed: ParsedEssay, *, slug=None, introduction=None):
                 slug=_unique_slug(parsed_section.heading, section_slugs),
             )
             for position, parsed_paragraph in enumerate(parsed_section.paragraphs, start=1):
-                anchor = Paragraph.anchor_for(essay.slug, section.slug, parsed_paragraph.text, anchors)
+                anchor = Paragraph.anchor_for(essay.slug, parsed_paragraph.text, anchors)
                 anchors.add(anchor)
                 Paragraph.objects.create(
                     section=section,

@@ -123,7 +123,7 @@ class Paragraph(models.Model):
         return f"{self.locator}: {self.text[:60]}"
 
     @staticmethod
-    def anchor_for(essay_slug, section_slug, text, taken=()):
+    def anchor_for(essay_slug, text, taken=()):
         """A short stable anchor derived from the paragraph's own words."""
         digest = hashlib.sha1(f"{essay_slug}\n{text}".encode()).hexdigest()
         for length in range(6, len(digest) + 1):
@@ -175,10 +175,13 @@ class AnchoredQuerySet(ModeratedQuerySet):
         return self.filter(orphaned=True)
 
 
+# A citation is public when it and its source are both accepted.
+PUBLIC_CITATION = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
+
+
 class CitationQuerySet(ModeratedQuerySet):
     def published(self):
-        """A citation is public when it and its source are both accepted."""
-        return super().published().filter(source__status=Status.ACCEPTED)
+        return self.filter(PUBLIC_CITATION)
 
 
 class Moderated(models.Model):

@@ -111,6 +111,12 @@ def _refuse_if_stale(item, expected_version):
         raise StaleItemError(_stale_message(item, item.status))
 
 
+def _refuse_stale(item):
+    """Raise StaleItemError, naming the status the item has now."""
+    current = type(item).objects.filter(pk=item.pk).values_list("status", flat=True).first()
+    raise StaleItemError(_stale_message(item, current))
+
+
 def _record_revision(*objects, user, comment):
     """Store the current state of ``objects`` as one revision of their history."""
     with reversion.create_revision():
@@ -156,8 +162,7 @@ def item_transition(
         _record_baseline(item)
         updated = model.objects.filter(pk=item.pk, version=version, status=from_status).update(**changes)
         if not updated:
-            current = model.objects.filter(pk=item.pk).values_list("status", flat=True).first()
-            raise StaleItemError(_stale_message(item, current))
+            _refuse_stale(item)
         decision = Decision.objects.create(
             content_type=ContentType.objects.get_for_model(model),
             object_id=item.pk,
@@ -221,7 +226,7 @@ def _citations_to_accept(item):
 def _refuse_unsourced(correction, acceptable_citations):
     if correction.category not in Correction.SOURCED_CATEGORIES:
         return
-    if acceptable_citations or correction.citations.published().filter(source__status=Status.ACCEPTED).exists():
+    if acceptable_citations or correction.citations.published().exists():
         return
     raise TransitionError(
         f"{correction} is a {correction.get_category_display()} correction and cites no source that can be "
@@ -399,8 +404,7 @@ def item_edit(item, *, user, fields, expected_version, comment=""):
         _record_baseline(model.objects.get(pk=item.pk))
         updated = model.objects.filter(pk=item.pk, version=expected_version).update(version=F("version") + 1)
         if not updated:
-            current = model.objects.filter(pk=item.pk).values_list("status", flat=True).first()
-            raise StaleItemError(_stale_message(item, current))
+            _refuse_stale(item)
         item.version = expected_version + 1
         item.save(update_fields=[*fields, "version", "updated_at"])
         Essay.revision_bump()
@@ -427,8 +431,7 @@ def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_vers
             orphaned=False, version=F("version") + 1, updated_at=timezone.now(),
         )
         if not updated:
-            current = model.objects.filter(pk=item.pk).values_list("status", flat=True).first()
-            raise StaleItemError(_stale_message(item, current))
+            _refuse_stale(item)
         Essay.revision_bump()
         item.refresh_from_db()
         _record_revision(item, user=moderator, comment=f"Re-attached to “{anchor.exact}”.")

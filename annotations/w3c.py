@@ -54,44 +54,47 @@ def _target(item, absolute):
     }
 
 
-def note_annotation(note, *, absolute, citations=()):
-    """A published note as a Web Annotation; ``absolute`` makes a path an absolute IRI."""
+def _annotation(item, *, route, motivation, bodies, absolute, citations):
     return {
         "@context": ANNOTATION_CONTEXT,
-        "id": absolute(reverse("annotations:w3c_note", args=[note.pk])),
-        "canonical": absolute(note.get_absolute_url()),
+        "id": absolute(reverse(route, args=[item.pk])),
+        "canonical": absolute(item.get_absolute_url()),
         "type": "Annotation",
-        "motivation": NOTE_MOTIVATIONS.get(note.kind, "commenting"),
-        "created": _timestamp(note.submitted_at),
-        "modified": _timestamp(note.updated_at),
-        "creator": _creator(note),
-        "body": [
-            {"type": "TextualBody", "value": note.body, "format": "text/markdown", "language": "en"},
-            *_citation_bodies(citations),
-        ],
-        "target": _target(note, absolute),
+        "motivation": motivation,
+        "created": _timestamp(item.submitted_at),
+        "modified": _timestamp(item.updated_at),
+        "creator": _creator(item),
+        "body": [*bodies, *_citation_bodies(citations)],
+        "target": _target(item, absolute),
     }
+
+
+def note_annotation(note, *, absolute, citations=()):
+    """A published note as a Web Annotation; ``absolute`` makes a path an absolute IRI."""
+    return _annotation(
+        note,
+        route="annotations:w3c_note",
+        motivation=NOTE_MOTIVATIONS.get(note.kind, "commenting"),
+        bodies=[{"type": "TextualBody", "value": note.body, "format": "text/markdown", "language": "en"}],
+        absolute=absolute,
+        citations=citations,
+    )
 
 
 def correction_annotation(correction, *, absolute, citations=()):
     """An accepted correction as a Web Annotation with an ``editing`` motivation."""
-    return {
-        "@context": ANNOTATION_CONTEXT,
-        "id": absolute(reverse("annotations:w3c_correction", args=[correction.pk])),
-        "canonical": absolute(correction.get_absolute_url()),
-        "type": "Annotation",
-        "motivation": "editing",
-        "created": _timestamp(correction.submitted_at),
-        "modified": _timestamp(correction.updated_at),
-        "creator": _creator(correction),
-        "body": [
+    return _annotation(
+        correction,
+        route="annotations:w3c_correction",
+        motivation="editing",
+        bodies=[
             {"type": "TextualBody", "purpose": "editing", "value": correction.replacement, "format": "text/plain", "language": "en"},
             {"type": "TextualBody", "purpose": "describing", "value": correction.rationale, "format": "text/markdown", "language": "en"},
             {"type": "TextualBody", "purpose": "classifying", "value": correction.category, "format": "text/plain"},
-            *_citation_bodies(citations),
         ],
-        "target": _target(correction, absolute),
-    }
+        absolute=absolute,
+        citations=citations,
+    )
 
 
 def annotation_collection(annotations, *, collection_id, label):

@@ -27,7 +27,7 @@ def make_paragraph(text_value="The Treaty of Rapallo was signed in 1922 at Genoa
         section=section,
         position=position,
         text=text_value,
-        anchor=Paragraph.anchor_for(section.essay.slug, section.slug, f"{text_value}{position}", taken),
+        anchor=Paragraph.anchor_for(section.essay.slug, f"{text_value}{position}", taken),
         **overrides,
     )
 

@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
 from annotations import bibliography, rendering
-from annotations.models import Annotation, Citation, Correction, Decision, Essay, Paragraph, Status
+from annotations.models import PUBLIC_CITATION, Annotation, Citation, Correction, Decision, Essay, Paragraph, Status
 
 MODE_SESSION_KEY = "reading_mode"
 MODE_DESCRIPTIONS = {
@@ -53,7 +53,7 @@ def _visible_citations(items, *, scope, own_pending_by=None):
         item.shown_citations = []
     if not items:
         return
-    shown = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
+    shown = PUBLIC_CITATION
     if own_pending_by is not None:
         # A contributor sees the citations they are still waiting on for their own items.
         waiting = [Status.ACCEPTED, Status.PENDING]
@@ -326,7 +326,6 @@ class SourcesView(TemplateView):
         published_correction = Q(correction__in=Correction.objects.published())
         citations = (
             Citation.objects.published()
-            .filter(source__status=Status.ACCEPTED)
             .filter(published_note | published_correction)
             .select_related("source", "annotation__paragraph__section", "correction__paragraph__section")
         )
