@@ -295,11 +295,34 @@ class Annotation(Moderated, Anchored):
 class Correction(Moderated, Anchored):
     """A proposed change of wording, shown as an apparatus over the original."""
 
+    class Group(models.TextChoices):
+        ERROR = "error", "errors"
+        REGULARISATION = "regularisation", "regularisations"
+        GAP = "gap", "gaps"
+
     class Category(models.TextChoices):
         FACTUAL = "factual", "factual"
         DATE = "date", "date"
         NAME = "name", "name"
-        LANGUAGE = "language", "language"
+        WORDING = "wording", "wording"
+        SPELLING = "spelling", "spelling"
+        TRANSLITERATION = "transliteration", "transliteration"
+        TITLE = "title", "title"
+        GAP = "gap", "gap"
+
+    # Each category's group and what it corrects, declared once: errors change
+    # what the text says, regularisations only its form, a gap supplies words
+    # evidently missing.
+    CATEGORIES = {
+        Category.FACTUAL: (Group.ERROR, "a wrong fact"),
+        Category.DATE: (Group.ERROR, "a wrong date"),
+        Category.NAME: (Group.ERROR, "a wrong name: the wrong person, place or thing"),
+        Category.WORDING: (Group.ERROR, "a wrong word that changes or garbles the sense"),
+        Category.SPELLING: (Group.REGULARISATION, "a misspelling"),
+        Category.TRANSLITERATION: (Group.REGULARISATION, "a name spelt in an unusual transliteration"),
+        Category.TITLE: (Group.REGULARISATION, "the form of a title (full title, italics)"),
+        Category.GAP: (Group.GAP, "words evidently missing from the text"),
+    }
 
     # Categories whose corrections must cite at least one source.
     SOURCED_CATEGORIES = frozenset({Category.FACTUAL, Category.DATE, Category.NAME})
@@ -318,6 +341,19 @@ class Correction(Moderated, Anchored):
 
     def get_absolute_url(self):
         return reverse("annotations:correction", args=[self.pk])
+
+    @property
+    def group(self):
+        return self.CATEGORIES[self.category][0]
+
+    @classmethod
+    def described_category_choices(cls):
+        """Each category with its group and what it corrects, group by group (for a form's radio list)."""
+        return [
+            (category.value, f"{category.label} ({group.value}) — {what}")
+            for group in cls.Group
+            for category, (in_group, what) in cls.CATEGORIES.items() if in_group == group
+        ]
 
 
 class Source(Moderated):

@@ -100,8 +100,8 @@ def test_a_source_without_authors_is_named_by_whole_words_of_its_title(db):
 @pytest.mark.parametrize(
     "entry, message",
     [
-        ({"paragraph": "Plato described the class", "exact": "no such words", "category": "language", "replacement": "x", "rationale": "r"}, "not in the paragraph"),
-        ({"paragraph": "Soviet", "exact": "Soviet", "category": "language", "replacement": "x", "rationale": "r"}, "paragraphs, not exactly one"),
+        ({"paragraph": "Plato described the class", "exact": "no such words", "category": "wording", "replacement": "x", "rationale": "r"}, "not in the paragraph"),
+        ({"paragraph": "Soviet", "exact": "Soviet", "category": "wording", "replacement": "x", "rationale": "r"}, "paragraphs, not exactly one"),
         ({"paragraph": "Plato described the class", "exact": "Plato described", "category": "date", "replacement": "Plato described", "rationale": "r"}, "equals the original"),
         ({"paragraph": "Plato described the class", "exact": "Plato described", "category": "date", "replacement": "Socrates described", "rationale": "r"}, "at least one source"),
     ],

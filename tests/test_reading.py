@@ -69,7 +69,7 @@ def test_the_paragraph_text_reads_back_as_the_original_once_apparatus_is_skipped
 def test_paragraph_text_and_contributions_are_escaped(client, db):
     paragraph = make_paragraph('Stalin said "<b>no</b>" & left.')
     make_note(paragraph, "<b>no</b>", body="<img src=x onerror=alert(1)> **bold**")
-    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.LANGUAGE)
+    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.WORDING)
     html = page(client)
     assert "&lt;b&gt;no&lt;/b&gt;" in html
     assert "onerror" not in html and "<script>alert(2)" not in html
