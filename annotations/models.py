@@ -174,6 +174,10 @@ class AnchoredQuerySet(ModeratedQuerySet):
     def orphaned(self):
         return self.filter(orphaned=True)
 
+    def for_display(self):
+        """With what a reader's page shows of each item: its contributor and the moderator who checked it."""
+        return self.select_related("submitted_by", "reviewed_by")
+
 
 # A citation is public when it and its source are both accepted.
 PUBLIC_CITATION = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
@@ -182,6 +186,10 @@ PUBLIC_CITATION = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
 class CitationQuerySet(ModeratedQuerySet):
     def published(self):
         return self.filter(PUBLIC_CITATION)
+
+
+def _person_named(user):
+    return user.get_full_name() or user.get_username()
 
 
 class Moderated(models.Model):
@@ -223,7 +231,7 @@ class Moderated(models.Model):
             return self.credit
         if self.submitted_by_id is None:
             return "Anonymous"
-        return self.submitted_by.get_full_name() or self.submitted_by.get_username()
+        return _person_named(self.submitted_by)
 
     @property
     def is_public(self):
@@ -268,7 +276,53 @@ class Anchored(models.Model):
         ]
 
 
-class Annotation(Moderated, Anchored):
+class Certainty(models.TextChoices):
+    """How sure the edition is of an item; the values are TEI's (``@cert``: teidata.certainty)."""
+
+    HIGH = "high", "high"
+    MEDIUM = "medium", "medium"
+    LOW = "low", "low"
+
+
+class Assessed(models.Model):
+    """What a scholarly apparatus records of a note or a correction besides its text.
+
+    ``certainty``, and responsibility: who proposed it and who checked it (TEI
+    ``@cert`` and ``@resp``; W3C ``creator``). A contribution needs neither name
+    typed: it was proposed by its contributor and checked by the moderator who
+    accepted it. The editors' own items name both (e.g. "The editors (first
+    edition)").
+    """
+
+    certainty = models.CharField(
+        max_length=10, choices=Certainty.choices, default=Certainty.MEDIUM,
+        help_text="How sure the edition is of this item. A contribution starts at medium; moderators may change it.",
+    )
+    proposed_by = models.CharField(
+        max_length=200, blank=True, help_text="Who proposed it, when not its contributor (e.g. “The editors”).",
+    )
+    checked_by = models.CharField(
+        max_length=200, blank=True, help_text="Who checked it, when not the moderator who accepted it.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def proposer(self):
+        return self.proposed_by or self.credited_to
+
+    @property
+    def checker(self):
+        """Who checked the item; empty until someone has (a pending contribution)."""
+        if self.checked_by:
+            return self.checked_by
+        if self.status == Status.ACCEPTED and self.reviewed_by_id is not None:
+            return _person_named(self.reviewed_by)
+        return ""
+
+
+class Annotation(Assessed, Moderated, Anchored):
     """A note on a passage."""
 
     class Kind(models.TextChoices):
@@ -292,7 +346,7 @@ class Annotation(Moderated, Anchored):
         return reverse("annotations:note", args=[self.pk])
 
 
-class Correction(Moderated, Anchored):
+class Correction(Assessed, Moderated, Anchored):
     """A proposed change of wording, shown as an apparatus over the original."""
 
     class Group(models.TextChoices):

@@ -346,3 +346,26 @@ def test_cite_this_passage_carries_the_paragraphs_locator_and_anchor(client, see
     assert re.search(
         rf'id="cite-{paragraph.anchor}">.*?{re.escape(paragraph.locator)}\. http://testserver/#{paragraph.anchor}\.', html
     )
+
+
+# --- certainty and responsibility ---------------------------------------------------------------
+
+
+def test_a_contribution_is_shown_as_proposed_by_its_contributor_and_checked_by_the_moderator_who_accepted_it(client, moderator):
+    contributor = make_user("alice")
+    note = make_note(status=Status.PENDING, submitted_by=contributor, body="Signed at Rapallo, near Genoa.")
+    assert (note.certainty, note.proposer, note.checker) == ("medium", "alice", "")
+    moderation.item_approve(note, moderator=moderator)
+    for url in (EDITION, note.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert re.search(rf"Proposed by alice, checked by {moderator.username}\s+·\s+<span[^>]*>certainty medium</span>", meta)
+
+
+def test_an_editorial_item_names_who_proposed_and_who_checked_it_and_how_sure_it_is(client, db):
+    correction = make_correction(
+        credit="The editors", proposed_by="The editors (first edition)", checked_by="A second reader", certainty="low",
+    )
+    for url in (EDITION, correction.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert "Proposed by The editors (first edition), checked by A second reader" in meta
+        assert '<span class="certainty certainty-low">certainty low</span>' in meta
