@@ -174,9 +174,14 @@ class AnchoredQuerySet(ModeratedQuerySet):
     def orphaned(self):
         return self.filter(orphaned=True)
 
-    def for_display(self):
-        """With what a reader's page shows of each item: its contributor and the moderator who checked it."""
+    def with_people(self):
+        """With who proposed each item (its contributor) and who checked it (the moderator who accepted it)."""
         return self.select_related("submitted_by", "reviewed_by")
+
+    def for_display(self):
+        """With all a reader's page shows of each item besides its citations: its people and cross-references."""
+        references = CrossReference.objects.select_related("to_note__paragraph__section", "to_correction__paragraph__section")
+        return self.with_people().prefetch_related(models.Prefetch("references_out", queryset=references))
 
 
 # A citation is public when it and its source are both accepted.
@@ -309,6 +314,16 @@ class Assessed(models.Model):
         abstract = True
 
     @property
+    def see_also(self):
+        """The related items readers are pointed to: those they can see."""
+        return [reference.target for reference in self.references_out.all() if reference.target.is_public]
+
+    @property
+    def edition_url(self):
+        """The item's place in the edition (its entry beside the paragraph)."""
+        return f"{reverse('annotations:edition')}#{self.entry_anchor}"
+
+    @property
     def proposer(self):
         return self.proposed_by or self.credited_to
 
@@ -344,6 +359,15 @@ class Annotation(Assessed, Moderated, Anchored):
 
     def get_absolute_url(self):
         return reverse("annotations:note", args=[self.pk])
+
+    @property
+    def entry_anchor(self):
+        return f"note-{self.pk}"
+
+    @property
+    def reference_title(self):
+        """How another item refers to this one: “the note on …”."""
+        return f"the note on “{Truncator(self.exact).chars(60)}”"
 
 
 class Correction(Assessed, Moderated, Anchored):
@@ -399,6 +423,15 @@ class Correction(Assessed, Moderated, Anchored):
     @property
     def group(self):
         return self.CATEGORIES[self.category][0]
+
+    @property
+    def entry_anchor(self):
+        return f"correction-{self.pk}"
+
+    @property
+    def reference_title(self):
+        """How another item refers to this one: “the correction of …”."""
+        return f"the correction of “{Truncator(self.exact).chars(60)}”"
 
     @classmethod
     def described_category_choices(cls):
@@ -479,6 +512,53 @@ class Citation(Moderated):
     @property
     def item(self):
         return self.annotation or self.correction
+
+
+class CrossReference(models.Model):
+    """“See also”: a note or correction pointing readers to a related one (e.g. three items on one treaty clause).
+
+    Shown on the item while the related one is public; not moderated, since only
+    the editors make them (in the apparatus).
+    """
+
+    from_note = models.ForeignKey(Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="references_out")
+    from_correction = models.ForeignKey(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="references_out"
+    )
+    to_note = models.ForeignKey(Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="references_in")
+    to_correction = models.ForeignKey(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="references_in"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_note__isnull=False, from_correction__isnull=True)
+                | Q(from_note__isnull=True, from_correction__isnull=False),
+                name="crossreference_from_one_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_note__isnull=False, to_correction__isnull=True)
+                | Q(to_note__isnull=True, to_correction__isnull=False),
+                name="crossreference_to_one_item",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_note=F("to_note")) & ~Q(from_correction=F("to_correction")),
+                name="crossreference_not_to_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → {self.target}"
+
+    @property
+    def source(self):
+        return self.from_note or self.from_correction
+
+    @property
+    def target(self):
+        return self.to_note or self.to_correction
 
 
 class DecisionQuerySet(models.QuerySet):

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from annotations import moderation
-from annotations.models import Annotation, Correction, Status
+from annotations.models import Annotation, Correction, CrossReference, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.test_rendering import Walk
 
@@ -369,3 +370,33 @@ def test_an_editorial_item_names_who_proposed_and_who_checked_it_and_how_sure_it
         meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
         assert "Proposed by The editors (first edition), checked by A second reader" in meta
         assert '<span class="certainty certainty-low">certainty low</span>' in meta
+
+
+# --- cross-references ---------------------------------------------------------------------------
+
+
+def test_a_cross_reference_links_to_the_related_items_entry_in_the_edition(client, db):
+    paragraph = make_paragraph("The treaty bound the USSR only if France acted first, as the protocol said.")
+    note = make_note(paragraph, exact="only if France acted first")
+    correction = make_correction(paragraph, exact="protocol", replacement="protocol of signature", category="wording")
+    CrossReference.objects.create(from_note=note, to_correction=correction)
+    expected = (
+        f'See also <a href="{EDITION}#correction-{correction.pk}">the correction of “protocol”</a> ({paragraph.locator}).'
+    )
+    for url in (EDITION, note.get_absolute_url()):
+        assert expected in page(client, url)
+    assert f'id="correction-{correction.pk}"' in page(client)
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_a_cross_reference_to_an_item_readers_cannot_see_is_not_shown(client, db, status):
+    note = make_note()
+    hidden = make_correction(status=status)
+    CrossReference.objects.create(from_note=note, to_correction=hidden)
+    assert "See also" not in page(client) and "See also" not in page(client, note.get_absolute_url())
+
+
+def test_an_item_cannot_refer_to_itself(db):
+    note = make_note()
+    with pytest.raises(ValidationError):
+        CrossReference(from_note=note, to_note=note).full_clean()
