@@ -13,13 +13,14 @@ fixtures/apparatus.json, which ``load_edition`` (and so ``make run``) loads.
 """
 
 import tomllib
+from collections import defaultdict
 from dataclasses import asdict
 from datetime import datetime, timezone
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations import identifiers, text
+from annotations import identifiers, moderation, text
 from annotations.models import (
     EDITORS_CREDIT,
     Annotation,
@@ -35,6 +36,7 @@ from annotations.models import (
 # yields the same fixture.
 PUBLISHED_AT = datetime(2026, 11, 26, tzinfo=timezone.utc)
 REVIEW_REASON = "Editorial apparatus, published with the edition."
+SUPERSEDED_REASON = "Not in the edition of the apparatus now loaded: superseded."
 SOURCE_FIELDS = ("kind", "authors", "title", "container", "publisher", "place", "year", "volume", "pages", "url", "doi", "isbn")
 # Sources whose citations must say where in them the claim is supported.
 LOCATED_KINDS = frozenset({Source.Kind.BOOK, Source.Kind.ARTICLE, Source.Kind.CHAPTER})
@@ -206,6 +208,33 @@ def apparatus_build(data, *, essay):
         for model in (Source, Correction, Annotation, Citation):
             model.objects.filter(credit=EDITORS_CREDIT, submitted_by=None).update(updated_at=PUBLISHED_AT)
     return {"sources": len(sources), "corrections": len(accepted), "notes": notes}
+
+
+def apparatus_retire_superseded(rows):
+    """Retire the editors' published rows that a newly loaded apparatus (fixture ``rows``) no longer has.
+
+    Fixture rows keep their primary keys, so loading a new edition over an older
+    one overwrites the rows it has and leaves the others in place, where a stale
+    citation would show under whichever item now holds its owner's key. Those
+    rows are rejected with a reason and kept with their history, never deleted;
+    contributors' items are never touched. Returns how many were retired.
+    """
+    shipped = defaultdict(set)
+    for row in rows:
+        shipped[row["model"]].add(row["pk"])
+    retired = 0
+    for model in (Citation, CrossReference, Correction, Annotation, Source):
+        kept = model.objects.exclude(pk__in=shipped[model._meta.label_lower])
+        if model is CrossReference:
+            kept.delete()  # a link between the editors' items, not itself an item of the edition
+            continue
+        for item in kept.filter(status=Status.ACCEPTED, credit=EDITORS_CREDIT, submitted_by=None):
+            moderation.item_transition(
+                item, to_status=Status.REJECTED, user=None, reason=SUPERSEDED_REASON,
+                allowed=moderation.RETIRE_TRANSITIONS, notify=False,
+            )
+            retired += 1
+    return retired
 
 
 def apparatus_read(path):

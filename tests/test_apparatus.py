@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from annotations import identifiers, text
-from annotations.apparatus import ApparatusError, apparatus_build, apparatus_read, citation_needs_locator
+from annotations.apparatus import SUPERSEDED_REASON, ApparatusError, apparatus_build, apparatus_read, citation_needs_locator
 from annotations.models import EDITORS_CREDIT, Annotation, Certainty, Citation, Correction, CrossReference, Essay, Source, Status
 from tests.conftest import ROOT
 from tests.factories import make_note, make_user
@@ -208,6 +208,25 @@ def test_loading_the_edition_twice_changes_nothing(edition):
     before = (Correction.objects.count(), Annotation.objects.count(), Source.objects.count(), Citation.objects.count())
     call_command("load_edition", verbosity=0)
     assert (Correction.objects.count(), Annotation.objects.count(), Source.objects.count(), Citation.objects.count()) == before
+
+
+def test_loading_a_new_edition_retires_the_editors_rows_it_no_longer_has_and_keeps_them(client, edition):
+    correction = Correction.objects.first()
+    source = Source.objects.first()
+    editorial = {"status": Status.ACCEPTED, "credit": EDITORS_CREDIT}
+    stale = Citation.objects.create(pk=10_000, source=source, correction=correction, locator="p. 999", **editorial)
+    contributed = Citation.objects.create(
+        pk=10_001, source=source, correction=correction, locator="p. 998", status=Status.ACCEPTED, submitted_by=make_user("alice"),
+    )
+    assert "p. 999" in client.get(correction.get_absolute_url()).content.decode()
+    call_command("load_edition", verbosity=0)
+    stale.refresh_from_db()
+    contributed.refresh_from_db()
+    assert (stale.status, stale.review_reason) == (Status.REJECTED, SUPERSEDED_REASON)
+    assert stale.decisions.get().to_status == Status.REJECTED
+    assert contributed.status == Status.ACCEPTED
+    page = client.get(correction.get_absolute_url()).content.decode()
+    assert "p. 999" not in page and "p. 998" in page
 
 
 def test_the_apparatus_is_never_loaded_over_a_contributors_item(seeded_essay, capsys):
