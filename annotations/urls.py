@@ -30,7 +30,7 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
     # The apparatus as W3C Web Annotations (JSON-LD).
-    path("annotations/", export.AnnotationCollectionView.as_view(), name="w3c_collection"),
+    path("annotations/", export.AnnotationContainerView.as_view(), name="w3c_collection"),
     path("annotations/note-<int:pk>/", export.NoteAnnotationView.as_view(), name="w3c_note"),
     path("annotations/correction-<int:pk>/", export.CorrectionAnnotationView.as_view(), name="w3c_correction"),
     # Feeds.
