@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from annotations import feeds
-from annotations.views import citations, contribute, export, reading
+from annotations.views import citations, contribute, export, reading, search
 
 app_name = "annotations"
 register_converter(citations.FormatConverter, "citation_format")
@@ -21,6 +21,7 @@ urlpatterns = [
         citations.CorrectionDownloadView.as_view(),
         name="correction_download",
     ),
+    path("search/", search.SearchView.as_view(), name="search"),
     # Contributing: from a paragraph (with or without a text selection), and one's own items.
     path("p/<str:anchor>/", contribute.ParagraphContributeView.as_view(), name="paragraph_contribute"),
     path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),

@@ -1,0 +1,40 @@
+"""Full-text search indexes: FTS5 tables kept by triggers on SQLite, GIN expression indexes on PostgreSQL.
+
+Nothing changes in the models' state: each index belongs to one database
+engine, and annotations.search owns its definition (and, on SQLite, puts back
+after every migrate any trigger that a later migration's table rebuild dropped).
+"""
+
+from django.db import migrations
+
+from annotations import search
+
+
+def _gin_indexes(apps):
+    from django.contrib.postgres.indexes import GinIndex
+
+    for kind in search.KINDS:
+        model = apps.get_model("annotations", kind.model.__name__)
+        yield model, GinIndex(search.postgresql_vector(kind), name=kind.gin_index)
+
+
+def search_indexes_create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for model, index in _gin_indexes(apps):
+            schema_editor.add_index(model, index)
+    else:
+        search.search_index_ensure(schema_editor.connection, create=True)
+
+
+def search_indexes_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for model, index in _gin_indexes(apps):
+            schema_editor.remove_index(model, index)
+    else:
+        search.search_index_drop(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("annotations", "0002_moderation_groups")]
+
+    operations = [migrations.RunPython(search_indexes_create, search_indexes_drop)]
