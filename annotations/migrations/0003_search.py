@@ -1,4 +1,5 @@
-"""Full-text search indexes: FTS5 tables kept by triggers on SQLite, GIN expression indexes on PostgreSQL.
+"""Full-text search indexes: FTS5 tables kept by triggers on SQLite; tsvector columns kept by triggers, with GIN
+indexes, on PostgreSQL.
 
 Nothing changes in the models' state: each index belongs to one database
 engine, and annotations.search owns its definition (and, on SQLite, puts back
@@ -10,26 +11,20 @@ from django.db import migrations
 from annotations import search
 
 
-def _gin_indexes(apps):
-    from django.contrib.postgres.indexes import GinIndex
-
-    for kind in search.KINDS:
-        model = apps.get_model("annotations", kind.model.__name__)
-        yield model, GinIndex(search.postgresql_vector(kind), name=kind.gin_index)
-
-
 def search_indexes_create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        for model, index in _gin_indexes(apps):
-            schema_editor.add_index(model, index)
+        for kind in search.KINDS:
+            for statement in search.postgresql_index_statements(kind):
+                schema_editor.execute(statement)
     else:
         search.search_index_ensure(schema_editor.connection, create=True)
 
 
 def search_indexes_drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        for model, index in _gin_indexes(apps):
-            schema_editor.remove_index(model, index)
+        for kind in search.KINDS:
+            for statement in search.postgresql_drop_statements(kind):
+                schema_editor.execute(statement)
     else:
         search.search_index_drop(schema_editor.connection)
 
