@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import reversion
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, IntegerField, Max, Prefetch, Value
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -204,6 +204,9 @@ def annotations_import(document, *, submitted_by=None, base_url="", origin="a fi
         except Refused as refusal:
             outcome.refused.append((label, str(refusal)))
             continue
+        except (DatabaseError, TypeError, ValueError) as error:  # a shape no check above foresaw: still only this one
+            outcome.refused.append((label, f"it could not be read ({error})"))
+            continue
         outcome.imported.append(item)
         outcome.sources_created += created_sources
     return outcome
@@ -351,7 +354,7 @@ def _cited_of(data, links):
 def _source_from(record):
     """An unsaved pending Source from a CSL record (not yet checked)."""
     kinds = {csl_type: kind for kind, csl_type in citation_formats.SOURCE_TYPES.items()}
-    year = record.issued[0] if record.issued else None
+    year = str(record.issued[0]) if record.issued else ""
     return Source(
         kind=kinds.get(record.type, Source.Kind.PRIMARY),
         authors=citation_formats.authors_from_names(record.authors),
@@ -359,7 +362,7 @@ def _source_from(record):
         container=record.container,
         publisher=record.publisher,
         place=record.place,
-        year=year if isinstance(year, int) else None,
+        year=int(year) if year.isdigit() and len(year) <= 4 else None,
         volume=record.volume,
         pages=record.pages,
         url=record.url,
@@ -444,9 +447,10 @@ def _own_number(data, model, base_url):
         match = resolve(urlsplit(identifier[len(base):]).path)
     except Resolver404:
         return None
-    if f"annotations:{match.url_name}" != _ROUTES[model] or model.objects.filter(pk=match.kwargs["pk"]).exists():
+    number = match.kwargs.get("pk")
+    if f"annotations:{match.url_name}" != _ROUTES[model] or not 0 < number < 2**63:
         return None
-    return match.kwargs["pk"]
+    return None if model.objects.filter(pk=number).exists() else number
 
 
 def _sequence_reset(model):

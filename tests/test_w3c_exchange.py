@@ -231,3 +231,25 @@ def test_the_export_carries_every_cited_source_in_full(client, db):
     assert cited["itemData"]["publisher-place"] == "London" and cited["itemData"]["page"] == "1–10"
     assert cited["itemData"]["author"] == [{"family": "Haslam", "given": "Jonathan"}]
     assert User.objects.count() == 0  # nothing about accounts leaks into the export
+
+
+def test_odd_shapes_are_refused_one_by_one_never_crash_the_import(db):
+    paragraph = make_paragraph("The Soviet–German credit agreement of 19 August 1939.")
+    huge = f"{BASE}/annotations/note-{10**30}/"
+    odd = [
+        _note_json(paragraph, "credit agreement", id=huge, text="A huge number in my id."),
+        _note_json(paragraph, "19 August", target={"source": f"{BASE}/#{paragraph.anchor}", "selector": [
+            {"type": "TextQuoteSelector", "exact": "19 August"}, {"type": "TextPositionSelector", "start": 10**30, "end": "x"}]},
+            text="Odd positions."),
+        _note_json(paragraph, "1939", target=[], text="No target."),
+        _note_json(paragraph, "Soviet", body=[{"type": "TextualBody", "value": ["not", "text"]}]),
+        _note_json(paragraph, "1939", cites=[{"locator": "", "itemData": _csl(issued={"date-parts": [["1984"]]})}]),
+    ]
+    outcome = exchange.annotations_import(_document(*odd), base_url=BASE)
+    assert [item.body for item in outcome.imported] == ["A huge number in my id.", "Odd positions.", "Imported words."]
+    assert outcome.imported[0].pk < 10**30  # a new number, not the one in the id
+    assert outcome.imported[2].citations.get().source.year == 1984
+    assert [reason for _, reason in outcome.refused] == [
+        "it must have exactly one target: a passage of one paragraph, with its selectors",
+        "it has a body with no text",
+    ]
