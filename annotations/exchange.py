@@ -182,7 +182,7 @@ def annotations_in(document):
 def _page_items(page):
     items = page.get("items")
     if not isinstance(items, list):
-        raise ImportFileError(f"The page {page.get('id', '')} has no list of items.".replace("  ", " "))
+        raise ImportFileError(f"A page of the file ({page.get('id', 'without an id')}) has no list of items.")
     return items
 
 
@@ -235,7 +235,6 @@ def _annotation_import(data, *, submitted_by, base_url, origin):
     item = form.save(commit=False)
     item.paragraph = paragraph
     _refuse_duplicate(item)
-    sources = [_source_for(record, submitted_by=submitted_by) for record, _ in cited]
     item.status = Status.PENDING
     item.submitted_by = submitted_by
     item.credit = _credit_of(data)
@@ -247,13 +246,13 @@ def _annotation_import(data, *, submitted_by, base_url, origin):
     if kept_number is not None:
         _sequence_reset(model)
     created_sources = 0
-    for source, (_, locator) in zip(sources, cited):
-        if source.pk is None:
-            source.save()
-            created_sources += 1
+    for record, locator in cited:
+        source, created = _source_for(record, submitted_by=submitted_by)
+        created_sources += created
         owner = {"annotation": item} if model is Annotation else {"correction": item}
         Citation.objects.create(source=source, locator=locator, submitted_by=submitted_by, **owner)
-    _record_import(item, user=submitted_by, comment=f"Imported from {origin}" + (f" (was {data['id']})." if data.get("id") else "."))
+    was = f" (was {data['id']})" if data.get("id") else ""
+    _record_import(item, user=submitted_by, comment=f"Imported from {origin}{was}.")
     if modified is not None:
         model.objects.filter(pk=item.pk).update(updated_at=modified)
     return item, created_sources
@@ -372,13 +371,13 @@ def _source_from(record):
 
 
 def _source_for(record, *, submitted_by):
-    """The source to cite: an existing record of the same work, or a new pending one (unsaved), checked."""
+    """(the source to cite, whether it is new): an existing record of the same work, or a new pending one."""
     draft = _source_from(record)
     fields = SourceForm.Meta.fields
     form = SourceForm({name: getattr(draft, name) or "" for name in fields}, user=submitted_by)
     if not form.is_valid():
         if form.duplicate is not None:
-            return form.duplicate
+            return form.duplicate, False
         raise Refused(f"its source “{record.title}”: {_form_errors(form)}")
     source = form.save(commit=False)
     source.place, source.volume, source.pages = draft.place, draft.volume, draft.pages
@@ -388,7 +387,8 @@ def _source_for(record, *, submitted_by):
         source.full_clean(exclude=["submitted_by"])
     except ValidationError as error:  # a field the contributor's form does not have, too long for the record
         raise Refused(f"its source “{record.title}”: {' '.join(error.messages)}") from None
-    return source
+    source.save()
+    return source, True
 
 
 def _form_errors(form):

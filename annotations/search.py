@@ -164,7 +164,7 @@ def marked_html(text):
 
 
 def search_run(query, *, kinds=KINDS, limit=GROUP_LIMIT):
-    """One Group per kind in ``kinds`` (one query each); empty groups when the query has no words."""
+    """One Group per kind in ``kinds`` (one query each, two on SQLite); empty groups when the query has no words."""
     phrases = query_phrases(query)
     if not phrases:
         return [Group(kind=kind) for kind in kinds]
@@ -211,7 +211,9 @@ def _sqlite_hits(kind, phrases, limit):
     found = kind.public().in_bulk([row[0] for row in rows])
     hits = []
     for rowid, *snippets, total in rows:
-        hit = found[rowid]
+        hit = found.get(rowid)
+        if hit is None:  # taken down between the two queries
+            continue
         for name, snippet in zip(kind.fields, snippets):
             setattr(hit, f"shown_{name}", snippet)
         hit.total = total

@@ -253,3 +253,14 @@ def test_odd_shapes_are_refused_one_by_one_never_crash_the_import(db):
         "it must have exactly one target: a passage of one paragraph, with its selectors",
         "it has a body with no text",
     ]
+
+
+def test_a_work_cited_twice_in_one_file_becomes_one_pending_source(db):
+    paragraph = make_paragraph("Chamberlain flew to Munich in September 1938.")
+    book = _csl(title="Munich 1938", ISBN="9780140291322")
+    outcome = exchange.annotations_import(_document(
+        _note_json(paragraph, "Chamberlain", cites=[{"locator": "p. 1", "itemData": book}, {"locator": "p. 9", "itemData": book}]),
+        _note_json(paragraph, "Munich", cites=[{"locator": "ch. 2", "itemData": book}]),
+    ))
+    assert outcome.sources_created == 1 and Source.objects.get().status == Status.PENDING
+    assert sorted(Citation.objects.values_list("locator", flat=True)) == ["ch. 2", "p. 1", "p. 9"]
