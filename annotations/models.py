@@ -192,6 +192,18 @@ class CitationQuerySet(ModeratedQuerySet):
     def published(self):
         return self.filter(PUBLIC_CITATION)
 
+    def in_bibliography(self):
+        """Public citations of published notes and corrections: what the bibliography (/sources/) lists."""
+        return self.published().filter(
+            Q(annotation__in=Annotation.objects.published()) | Q(correction__in=Correction.objects.published())
+        )
+
+
+class SourceQuerySet(ModeratedQuerySet):
+    def in_bibliography(self):
+        """Sources cited by a published note or correction through a public citation."""
+        return self.filter(pk__in=Citation.objects.in_bibliography().values("source"))
+
 
 def _person_named(user):
     return user.get_full_name() or user.get_username()
@@ -469,7 +481,7 @@ class Source(Moderated):
     doi = models.CharField("DOI", max_length=200, blank=True)
     isbn = models.CharField("ISBN", max_length=20, blank=True)
 
-    objects = ModeratedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["authors", "year", "title"]
