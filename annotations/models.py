@@ -47,6 +47,8 @@ class Essay(models.Model):
     # Bumped on every change the public can see; the cached rendering of the
     # edition is keyed by it, so all worker processes invalidate together.
     revision = models.PositiveIntegerField(default=1, editable=False)
+    # When the revision last moved: the Last-Modified of the cached page.
+    revised_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -60,7 +62,7 @@ class Essay(models.Model):
     @staticmethod
     def revision_bump():
         """Invalidate every cached rendering of the edition (all processes)."""
-        Essay.objects.update(revision=F("revision") + 1)
+        Essay.objects.update(revision=F("revision") + 1, revised_at=timezone.now())
 
 
 class Section(models.Model):
