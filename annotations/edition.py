@@ -41,6 +41,7 @@ import gzip
 import hashlib
 import pickle
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -51,15 +52,17 @@ import brotli
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
-from django.db.models import Max, Q
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import CharField, Max, Q
+from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from annotations import bibliography, rendering
 from annotations.models import (
-    PUBLIC_CITATION, Annotation, Citation, Correction, Decision, Paragraph, Source, Status,
+    PUBLIC_CITATION, Annotation, Citation, Correction, Decision, Essay, Paragraph, Source, Status,
 )
 
 CACHE_ALIAS = "edition"
@@ -108,7 +111,54 @@ def build():
     return Build(digest=digest.hexdigest(), time=datetime.fromtimestamp(int(newest), tz=UTC))
 
 
+# --- the essay's state: on every request's path, so read with one small query --------------------
+
+
+@dataclass(frozen=True)
+class EssayState:
+    """What names the current public page: the essay, its revision and when the revision last moved.
+
+    With its title, it is all the page around the body shows of the essay.
+    """
+
+    pk: int
+    title: str
+    revision: int
+    revised_at: datetime
+
+
+def essay_state():
+    """The state of the edition's essay (the first by title, as the reading pages show), or None.
+
+    A plain SQL query: building it through the ORM would cost more than serving a
+    cached page does.
+    """
+    table, ops = Essay._meta.db_table, connection.ops
+    columns = ", ".join(ops.quote_name(Essay._meta.get_field(name).column) for name in ("id", "title", "revision", "revised_at"))
+    order = ", ".join(ops.quote_name(Essay._meta.get_field(name).column) for name in ("title", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {ops.quote_name(table)} ORDER BY {order} LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, title, revision, revised_at = row
+    if isinstance(revised_at, str):  # SQLite keeps datetimes as text
+        revised_at = parse_datetime(revised_at)
+    if timezone.is_naive(revised_at):
+        revised_at = timezone.make_aware(revised_at, UTC)
+    return EssayState(pk=pk, title=title, revision=revision, revised_at=revised_at)
+
+
 # --- gathering what readers see (a constant number of queries) -------------------------------------
+
+
+def _citations_shown(own_pending_by):
+    shown = PUBLIC_CITATION
+    if own_pending_by is not None:
+        # A contributor sees the citations they are still waiting on for their own items.
+        waiting = [Status.ACCEPTED, Status.PENDING]
+        shown |= Q(status__in=waiting, source__status__in=waiting, submitted_by=own_pending_by)
+    return shown
 
 
 def citations_attach(items, *, scope, own_pending_by=None):
@@ -120,14 +170,7 @@ def citations_attach(items, *, scope, own_pending_by=None):
     by_item = {(type(item), item.pk): item for item in items}
     for item in items:
         item.shown_citations = []
-    if not items:
-        return
-    shown = PUBLIC_CITATION
-    if own_pending_by is not None:
-        # A contributor sees the citations they are still waiting on for their own items.
-        waiting = [Status.ACCEPTED, Status.PENDING]
-        shown |= Q(status__in=waiting, source__status__in=waiting, submitted_by=own_pending_by)
-    for citation in Citation.objects.filter(scope).filter(shown).select_related("source"):
+    for citation in Citation.objects.filter(scope).filter(_citations_shown(own_pending_by)).select_related("source"):
         if citation.annotation_id:
             owner = by_item.get((Annotation, citation.annotation_id))
         else:
@@ -138,23 +181,20 @@ def citations_attach(items, *, scope, own_pending_by=None):
 
 
 def _citations_of(notes, corrections):
-    return Q(annotation__in=[note.pk for note in notes]) | Q(correction__in=[c.pk for c in corrections])
+    return _citations_of_pks([("n", (note.pk,)) for note in notes] + [("c", (c.pk,)) for c in corrections])
+
+
+def _citations_of_pks(items):
+    """Citations of [(kind, (pk, …))] (an empty ``__in`` costs the query compiler more than the query)."""
+    notes = [state[0] for kind, state in items if kind == "n"]
+    corrections = [state[0] for kind, state in items if kind == "c"]
+    if notes and corrections:
+        return Q(annotation__in=notes) | Q(correction__in=corrections)
+    return Q(annotation__in=notes) if notes else Q(correction__in=corrections)
 
 
 def _in_essay(essay):
     return Q(paragraph__section__essay=essay)
-
-
-def own_pending_items(essay, viewer):
-    """The viewer's own notes and corrections awaiting review (two queries), with their paragraphs."""
-    if viewer is None or not viewer.is_authenticated:
-        return [], []
-    mine = _in_essay(essay) & Q(orphaned=False)
-    related = ("paragraph__section", "submitted_by")
-    return (
-        list(Annotation.objects.pending().submitted_by(viewer).filter(mine).select_related(*related)),
-        list(Correction.objects.pending().submitted_by(viewer).filter(mine).select_related(*related)),
-    )
 
 
 # --- the version and its citation record (the releases work replaces this part) --------------------
@@ -282,8 +322,46 @@ def passage_html(paragraph, notes, corrections, *, mode):
     return html
 
 
+# An apparatus entry is cached on its own, by the state of its item, with this hole for its number:
+# a passage that gains a note renders that note's entry only.
+_SELF = "<!--#self-->"
+
+
+def _entry_key(item, mode):
+    citations = [_citation_state(citation) for citation in item.shown_citations]
+    return "entry:" + _digest(build().digest, mode, item.__class__.__name__, _item_state(item), citations)
+
+
+def _entry_render(item, mode):
+    number, marker = item.number, item.marker
+    if number is not None:
+        item.number = mark_safe(_SELF)  # noqa: S308 - a constant
+        item.marker = mark_safe(rendering.number_html(_span(item), _SELF))  # noqa: S308 - a constant
+    name = "note" if isinstance(item, Annotation) else "correction"
+    html = render_to_string(f"annotations/_{name}.html", {name: item, "mode": mode})
+    item.number, item.marker = number, marker
+    return html
+
+
+def _entries_attach(items, *, mode):
+    """Set ``item.entry``, its apparatus entry with its number, on each item (cached entries, the others rendered)."""
+    keys = {id(item): _entry_key(item, mode) for item in items}
+    store = _cache()
+    found = store.get_many(list(set(keys.values())))
+    rendered = {}
+    for item in items:
+        key = keys[id(item)]
+        if key not in found:
+            found[key] = rendered[key] = _entry_render(item, mode)
+        html = found[key] if item.number is None else found[key].replace(_SELF, item.number)
+        item.entry = mark_safe(html)  # noqa: S308 - a rendered template
+    if rendered:
+        store.set_many(rendered, CACHE_SECONDS)
+
+
 def _passage_render(paragraph, notes, corrections, *, mode):
     text_html, ordered = _number(paragraph, notes, corrections, mode=mode, number=_number_hole)
+    _entries_attach(ordered, mode=mode)
     context = {
         "mode": mode,
         "passage": {
@@ -303,33 +381,129 @@ def _passage_render(paragraph, notes, corrections, *, mode):
     )
 
 
+# What a passage's key is made of: the state of each item shown in it (any decision or
+# edit moves its version, any save its updated_at) and of each citation and cited source.
+# The times are read as text: parsing thousands of them would cost more than the rest.
+ITEM_STATE = ("pk", "paragraph_id", "start", "end", "status", "version", "credit", "submitted_by_id")
+CITATION_STATE = ("pk", "status", "version", "locator", "source_id", "source__status", "source__version")
+
+
+def _as_text(field):
+    return Cast(field, output_field=CharField())
+
+
+def _item_state(item):
+    return (*(getattr(item, field) for field in ITEM_STATE), str(item.updated_at))
+
+
+def _citation_state(citation):
+    source = citation.source
+    return (
+        citation.pk, citation.status, citation.version, citation.locator, source.pk, source.status, source.version,
+        str(citation.updated_at), str(source.updated_at),
+    )
+
+
+def _digest(*state):
+    return hashlib.blake2b(pickle.dumps(state, protocol=5), digest_size=16).hexdigest()
+
+
+def _published_states(essay):
+    """{paragraph pk: [(kind, item state, citation states)]} of the published items (three light queries)."""
+    citations = {}
+    in_essay = Q(annotation__paragraph__section__essay=essay) | Q(correction__paragraph__section__essay=essay)
+    for note_pk, correction_pk, *state in Citation.objects.published().filter(in_essay).values_list(
+        "annotation_id", "correction_id", *CITATION_STATE,
+        _as_text("updated_at"), _as_text("source__updated_at"),
+    ):
+        citations.setdefault(("n", note_pk) if note_pk else ("c", correction_pk), []).append(tuple(state))
+    states = {}
+    for kind, model in (("n", Annotation), ("c", Correction)):
+        for state in model.objects.published().filter(_in_essay(essay)).values_list(
+            *ITEM_STATE, _as_text("updated_at"),
+        ):
+            states.setdefault(state[1], []).append((kind, state, citations.get((kind, state[0]), [])))
+    return states
+
+
+def _own_pending(viewer):
+    """The viewer's items awaiting review that they see on the page (an orphaned one has no place in it)."""
+    return Q(submitted_by=viewer, status=Status.PENDING, orphaned=False)
+
+
+def _own_states(viewer):
+    """{paragraph pk: [(kind, item state, citation states)]} of the viewer's own pending items (light queries).
+
+    All of the viewer's, in any essay: the caller keeps those in its paragraphs.
+    """
+    if viewer is None or not viewer.is_authenticated:
+        return {}
+    mine = _own_pending(viewer)
+    items = [
+        (kind, state)
+        for kind, model in (("n", Annotation), ("c", Correction))
+        for state in model.objects.filter(mine).order_by().values_list(*ITEM_STATE, _as_text("updated_at"))
+    ]
+    if not items:
+        return {}
+    citations = {}
+    for note_pk, correction_pk, *state in Citation.objects.filter(_citations_of_pks(items)).filter(_citations_shown(viewer)).values_list(
+        "annotation_id", "correction_id", *CITATION_STATE, _as_text("updated_at"), _as_text("source__updated_at"),
+    ):
+        citations.setdefault(("n", note_pk) if note_pk else ("c", correction_pk), []).append(tuple(state))
+    states = {}
+    for kind, state in items:
+        states.setdefault(state[1], []).append((kind, state, sorted(citations.get((kind, state[0]), []))))
+    return states
+
+
+def _public_key(paragraph, states, mode):
+    """The key of a paragraph's public passage: what it shows, in ``mode``, with this build's templates."""
+    fitting = sorted(state for state in states if state[1][3] <= len(paragraph.text))
+    return "passage:" + _digest(build().digest, mode, _row(paragraph), paragraph.section.position, fitting)
+
+
+def _own_key(public_key, own_states):
+    """The key of a passage with a reader's own pending items in it."""
+    return "passage:" + _digest(public_key, sorted(own_states))
+
+
 def _row(instance):
     return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
 
 
-def _passage_key(paragraph, items, mode):
-    """A digest of everything the passage shows, in ``mode``, with this build's templates."""
-    state = [build().digest, mode, _row(paragraph), paragraph.section.position]
-    for item in sorted(items, key=lambda item: (item.__class__.__name__, item.pk)):
-        citations = [(_row(citation), _row(citation.source)) for citation in item.shown_citations]
-        state.append((item.__class__.__name__, _row(item), item.credited_to, citations))
-    return "passage:" + hashlib.blake2b(pickle.dumps(state, protocol=5), digest_size=16).hexdigest()
+def _passages(keys, load, *, mode):
+    """{paragraph pk: Passage} for {paragraph pk: key}, from the cache or rendered (and kept).
 
-
-def _passages(work, *, mode):
-    """{paragraph pk: Passage} for [(paragraph, notes, corrections)], from the cache or rendered (and kept)."""
-    keys = {paragraph.pk: _passage_key(paragraph, notes + corrections, mode) for paragraph, notes, corrections in work}
+    ``load(pks)`` gives [(paragraph, notes, corrections)] for the paragraphs whose
+    passage is not in the cache: only those are read in full and rendered.
+    """
     store = _cache()
     found = store.get_many(list(keys.values()))
-    passages, rendered = {}, {}
-    for paragraph, notes, corrections in work:
-        key = keys[paragraph.pk]
-        if key not in found:
-            found[key] = rendered[key] = _passage_render(paragraph, notes, corrections, mode=mode)
-        passages[paragraph.pk] = found[key]
-    if rendered:
+    missed = [pk for pk, key in keys.items() if key not in found]
+    if missed:
+        rendered = {
+            keys[paragraph.pk]: _passage_render(paragraph, notes, corrections, mode=mode)
+            for paragraph, notes, corrections in load(missed)
+        }
         store.set_many(rendered, CACHE_SECONDS)
-    return passages
+        found.update(rendered)
+    return {pk: found[key] for pk, key in keys.items()}
+
+
+def _published_in(paragraphs, *, also=()):
+    """[(paragraph, notes, corrections)] in full for ``paragraphs`` (three queries).
+
+    ``also``: a reader's own pending items to show there, their citations already attached.
+    """
+    pks = [paragraph.pk for paragraph in paragraphs]
+    notes = list(Annotation.objects.published().filter(paragraph__in=pks).select_related("submitted_by"))
+    corrections = list(Correction.objects.published().filter(paragraph__in=pks).select_related("submitted_by"))
+    scope = Q(annotation__paragraph__in=pks) | Q(correction__paragraph__in=pks)
+    citations_attach(notes + corrections, scope=scope)
+    notes += [item for item in also if isinstance(item, Annotation)]
+    corrections += [item for item in also if isinstance(item, Correction)]
+    return _by_paragraph(paragraphs, notes, corrections)
 
 
 def _by_paragraph(paragraphs, notes, corrections):
@@ -355,63 +529,103 @@ _SLOT = re.compile(r"<!--#passage:(\d+)-->")
 
 
 @dataclass(frozen=True)
-class Body:
-    """The public body cut at its passages, so a reader's own passages can be put in their place."""
-
-    parts: tuple  # HTML; the passage of a paragraph at parts[slots[pk].index]
-    slots: dict  # paragraph pk → Slot
-
-    def html(self, replacing=None):
-        parts = list(self.parts)
-        for pk, passage in (replacing or {}).items():
-            slot = self.slots[pk]
-            parts[slot.index] = passage.html(
-                notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
-            )
-        return mark_safe("".join(parts))  # noqa: S308 - rendered templates
-
-
-@dataclass(frozen=True)
 class Slot:
+    """Where a paragraph's passage sits in the body, and what it is filled with there."""
+
     index: int
+    key: str  # of its public passage
     notes_before: int
     corrections_before: int
     citation: str
 
 
+@dataclass(frozen=True)
+class Body:
+    """The public body as UTF-8, cut at its passages, so a reader's own passages can be put in their place."""
+
+    parts: tuple  # bytes; the passage of a paragraph at parts[slots[pk].index]
+    slots: dict  # paragraph pk → Slot
+
+    def html(self, replacing=None):
+        """The body as bytes, with ``replacing`` ({paragraph pk: Passage}) in place of the public passages."""
+        parts = list(self.parts)
+        for pk, passage in (replacing or {}).items():
+            slot = self.slots[pk]
+            parts[slot.index] = passage.html(
+                notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
+            ).encode()
+        return b"".join(parts)
+
+
+# This process's latest bodies and pages, besides the shared cache: from it, each is a megabyte to
+# unpickle per request. Their keys name a revision, so an entry is never stale; a few are kept (a body
+# and three encodings of the page per mode, and the ones before).
+_recent = {}
+_recent_lock = threading.Lock()
+RECENT = 24
+
+
+def _recent_get(key):
+    return _recent.get(key)
+
+
+def _remember(key, value):
+    with _recent_lock:
+        _recent[key] = value
+        while len(_recent) > RECENT:
+            _recent.pop(next(iter(_recent)))
+
+
+def recent_forget():
+    """Forget this process's bodies and pages (for tests and benchmarks that empty the caches)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _revision_key(essay, mode, url):
+    """What names one state of the public page: the revision (and when it moved: a revision number
+    restored by loading a fixture is not the same state), the mode, the address, the deployment."""
+    return f"{essay.pk}:{essay.revision}:{essay.revised_at.timestamp()}:{mode}:{url}:{build().digest}"
+
+
 def _public_body(essay, *, mode, url):
-    """The body every reader shares (nine queries when it is not cached)."""
-    key = f"body:{essay.pk}:{essay.revision}:{mode}:{url}:{build().digest}"
+    """The body every reader shares: from the cache, or assembled (nine queries, three more to render passages)."""
+    key = f"body:{_revision_key(essay, mode, url)}"
     store = _cache()
-    body = store.get(key)
+    body = _recent_get(key) or store.get(key)
     if body is not None:
+        _remember(key, body)
         return body
+    if not isinstance(essay, Essay):
+        essay = Essay.objects.get(pk=essay.pk)
     sections = list(essay.sections.all())
     paragraphs = list(Paragraph.objects.filter(section__essay=essay).select_related("section"))
-    notes = list(Annotation.objects.published().filter(_in_essay(essay)).select_related("submitted_by"))
-    corrections = list(Correction.objects.published().filter(_in_essay(essay)).select_related("submitted_by"))
-    citations_attach(
-        notes + corrections,
-        scope=Q(annotation__paragraph__section__essay=essay) | Q(correction__paragraph__section__essay=essay),
-    )
-    work = _by_paragraph(paragraphs, notes, corrections)
-    passages = _passages(work, mode=mode)
+    by_pk = {paragraph.pk: paragraph for paragraph in paragraphs}
+    states = _published_states(essay)
+    keys = {paragraph.pk: _public_key(paragraph, states.get(paragraph.pk, []), mode) for paragraph in paragraphs}
+    passages = _passages(keys, lambda pks: _published_in([by_pk[pk] for pk in pks]), mode=mode)
     edition = edition_record(essay, url=url)
 
-    numbering, notes_before, corrections_before = {}, 0, 0
-    for paragraph in paragraphs:
-        numbering[paragraph.pk] = (notes_before, corrections_before)
+    slots, notes_before, corrections_before = {}, 0, 0
+    for index, paragraph in enumerate(paragraphs):
+        slots[paragraph.pk] = Slot(
+            index=2 * index + 1,
+            key=keys[paragraph.pk],
+            notes_before=notes_before,
+            corrections_before=corrections_before,
+            citation=str(bibliography.cite_chicago(edition, locator=paragraph.locator, anchor=paragraph.anchor)),
+        )
         notes_before += passages[paragraph.pk].notes
         corrections_before += passages[paragraph.pk].corrections
-    slot_markup = {paragraph.section_id: [] for paragraph in paragraphs}
+    in_section = {}
     for paragraph in paragraphs:
-        slot_markup[paragraph.section_id].append(
+        in_section.setdefault(paragraph.section_id, []).append(
             {"paragraph": paragraph, "slot": mark_safe(f"<!--#passage:{paragraph.pk}-->")}  # noqa: S308 - digits
         )
     for section in sections:
         section.blocks = [
             {"is_list": kind == Paragraph.Kind.LIST_ITEM, "passages": list(group)}
-            for kind, group in groupby(slot_markup.get(section.pk, []), key=lambda p: p["paragraph"].kind)
+            for kind, group in groupby(in_section.get(section.pk, []), key=lambda p: p["paragraph"].kind)
         ]
     html = render_to_string("annotations/_edition_body.html", {
         "essay": essay,
@@ -424,52 +638,57 @@ def _public_body(essay, *, mode, url):
         "correction_count": corrections_before,
     })
 
-    by_pk = {paragraph.pk: paragraph for paragraph in paragraphs}
+    # Cut the body at its passages (in document order, which is the paragraphs' order) and fill them in.
     split = _SLOT.split(html)
-    parts, slots = list(split[0::2]), {}
-    for position, pk in enumerate(int(pk) for pk in split[1::2]):
-        paragraph = by_pk[pk]
-        slot = Slot(
-            index=2 * position + 1,
-            notes_before=numbering[pk][0],
-            corrections_before=numbering[pk][1],
-            citation=str(bibliography.cite_chicago(edition, locator=paragraph.locator, anchor=paragraph.anchor)),
-        )
-        slots[pk] = slot
-        parts.insert(slot.index, passages[pk].html(
-            notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
-        ))
+    parts = []
+    for literal, pk in zip(split[0::2], [*split[1::2], None]):
+        parts.append(literal.encode())
+        if pk is not None:
+            slot = slots[int(pk)]
+            assert slot.index == len(parts), "passages in the body out of the paragraphs' order"
+            parts.append(passages[int(pk)].html(
+                notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
+            ).encode())
     body = Body(parts=tuple(parts), slots=slots)
     store.set(key, body, CACHE_SECONDS)
+    _remember(key, body)
     return body
 
 
 def edition_page(essay, *, mode, viewer, url):
-    """The edition's body for ``viewer`` (None or anonymous: the public one) in ``mode``; ``url`` is its address.
+    """The edition's body as UTF-8 bytes for ``viewer`` (None or anonymous: the public one) in ``mode``.
 
-    A signed-in contributor's own pending items are shown where they belong,
-    unnumbered: only the passages holding them differ from the public body.
+    ``essay`` is the essay or its ``EssayState`` (the essay is then read only if
+    the body must be assembled); ``url`` is the edition's address (its citations
+    carry it). A signed-in contributor's own pending items are shown where they
+    belong, unnumbered: only the passages holding them differ from the public
+    body, and those are cached too, by their public key and the state of the
+    reader's items, so a contributor's request reads the state of their own items
+    and nothing else.
     """
     body = _public_body(essay, mode=mode, url=url)
-    own_notes, own_corrections = own_pending_items(essay, viewer)
-    if not own_notes and not own_corrections:
+    own = {pk: states for pk, states in _own_states(viewer).items() if pk in body.slots}
+    if not own:
         return body.html()
-    paragraphs = {item.paragraph_id: item.paragraph for item in own_notes + own_corrections}
-    here = Q(paragraph__in=list(paragraphs))
-    notes = list(Annotation.objects.published().filter(here).select_related("submitted_by")) + own_notes
-    corrections = list(Correction.objects.published().filter(here).select_related("submitted_by")) + own_corrections
-    citations_attach(notes + corrections, scope=_citations_of(notes, corrections), own_pending_by=viewer)
-    ordered = sorted(paragraphs.values(), key=lambda p: (p.section.position, p.position))
-    own = _passages(_by_paragraph(ordered, notes, corrections), mode=mode)
-    return body.html(replacing={pk: passage for pk, passage in own.items() if pk in body.slots})
+    keys = {pk: _own_key(body.slots[pk].key, states) for pk, states in own.items()}
+
+    def load(pks):
+        mine = _own_pending(viewer) & Q(paragraph__in=pks)
+        notes = list(Annotation.objects.filter(mine).select_related("submitted_by"))
+        corrections = list(Correction.objects.filter(mine).select_related("submitted_by"))
+        citations_attach(notes + corrections, scope=_citations_of(notes, corrections), own_pending_by=viewer)
+        paragraphs = Paragraph.objects.filter(pk__in=pks).select_related("section")
+        return _published_in(list(paragraphs), also=notes + corrections)
+
+    return body.html(replacing=_passages(keys, load, mode=mode))
 
 
 # --- the anonymous reader's page: bytes, validators ------------------------------------------------
 
 
 def page_etag(essay, mode):
-    """The anonymous page's ETag: it changes with the revision, the mode and the deployment, nothing else."""
-    return f'W/"{essay.pk}.{essay.revision}.{mode}.{build().digest}"'
+    """The anonymous page's ETag: it changes with the revision (and its time), the mode and the deployment."""
+    return f'W/"{essay.pk}.{essay.revision}.{int(essay.revised_at.timestamp() * 1000)}.{mode}.{build().digest}"'
 
 
 def page_last_modified(essay):
@@ -477,26 +696,37 @@ def page_last_modified(essay):
     return max(essay.revised_at.replace(microsecond=0), build().time)
 
 
-def _compress(content):
-    return {
-        "identity": content,
-        "gzip": gzip.compress(content, compresslevel=6, mtime=0),
-        "br": brotli.compress(content, quality=5, mode=brotli.MODE_TEXT),
-    }
+COMPRESS = {
+    "gzip": lambda content: gzip.compress(content, compresslevel=6, mtime=0),
+    "br": lambda content: brotli.compress(content, quality=5, mode=brotli.MODE_TEXT),
+}
 
 
-def edition_page_bytes(essay, *, mode, url, encoding, render):
+def edition_page_bytes(state, *, mode, url, encoding, render):
     """The whole page for anonymous readers as bytes in ``encoding`` (one of ``ENCODINGS``).
 
-    ``render(body)`` renders the page around the body; it runs once per
-    revision and mode (per process with the default per-process cache), and the
-    result is kept in all three encodings, so most requests read one cache entry.
+    ``state`` is the essay's (``essay_state``); the essay itself is read only
+    when the page must be rendered, by ``render(essay, body)``, which gives the
+    page's bytes around the body's. That runs once per revision and mode (per
+    process with the default per-process cache). Each encoding is made from the
+    plain page the first time a reader asks for it and kept beside it, so a
+    request reads one cache entry.
     """
-    key = f"page:{essay.pk}:{essay.revision}:{mode}:{url}:{build().digest}"
+    key = f"page:{_revision_key(state, mode, url)}"
+    content = _recent_get(f"{key}:{encoding}")
+    if content is not None:
+        return content
     store = _cache()
     content = store.get(f"{key}:{encoding}")
     if content is None:
-        variants = _compress(render(edition_page(essay, mode=mode, viewer=None, url=url)).encode())
-        store.set_many({f"{key}:{name}": data for name, data in variants.items()}, CACHE_SECONDS)
-        content = variants[encoding]
+        plain = _recent_get(f"{key}:identity") or store.get(f"{key}:identity")
+        if plain is None:
+            essay = Essay.objects.get(pk=state.pk)
+            key = f"page:{_revision_key(essay, mode, url)}"  # what is rendered, should a decision have come between
+            plain = render(essay, edition_page(essay, mode=mode, viewer=None, url=url))
+            store.set(f"{key}:identity", plain, CACHE_SECONDS)
+        content = plain if encoding == "identity" else COMPRESS[encoding](plain)
+        if encoding != "identity":
+            store.set(f"{key}:{encoding}", content, CACHE_SECONDS)
+    _remember(f"{key}:{encoding}", content)
     return content

@@ -136,8 +136,9 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "edition-pages",
             "TIMEOUT": 60 * 60 * 24,
-            # About 160 passages per mode and revision, a few pages: room for several revisions.
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            # An entry per note or correction and a passage per paragraph in each mode, a few
+            # pages: room for 1,000 notes in three modes across several revisions.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
 # How long a reader's browser (max-age) and a shared cache such as nginx or a CDN

@@ -22,11 +22,16 @@ def _fresh_cache():
     """Each test starts with empty caches (rendered pages and passages, rate-limit counters)."""
     from django.core.cache import caches
 
-    for store in caches.all():
-        store.clear()
+    from annotations import edition
+
+    def clear():
+        for store in caches.all():
+            store.clear()
+        edition.recent_forget()
+
+    clear()
     yield
-    for store in caches.all():
-        store.clear()
+    clear()
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,11 @@ EDITION = reverse("annotations:edition")
 def clear_caches():
     from django.core.cache import caches
 
+    from annotations import edition
+
     for store in caches.all():
         store.clear()
+    edition.recent_forget()
 
 
 def count_queries(client, url=EDITION):
@@ -82,7 +85,10 @@ def test_junk_query_strings_share_the_one_page_of_their_mode_and_evict_nothing(c
 def test_edition_queries_do_not_grow_with_the_number_of_notes(client, seeded_essay, django_assert_max_num_queries):
     seed_apparatus(seeded_essay, notes=10, corrections=10, seed=1)
     small = count_queries(client)
-    assert small == 9  # essay, sections, paragraphs, notes, corrections, citations, the version and its date (2)
+    # The essay's state (its revision), the essay, its sections and paragraphs; the published items' states (notes,
+    # corrections, citations), which key the passages; the same in full for the passages to render; the version
+    # and its date (two).
+    assert small == 13
     seed_apparatus(seeded_essay, notes=990, corrections=90, seed=2)
     assert Annotation.objects.published().count() == 1000
     assert Correction.objects.published().count() == 100
@@ -92,6 +98,8 @@ def test_edition_queries_do_not_grow_with_the_number_of_notes(client, seeded_ess
     html = response.content.decode()
     assert html.count('class="note-marker"') == 1000
     assert html.count("<ins data-apparatus>") == 100
+    Essay.revision_bump()  # every passage still shows what it showed: none is read in full or rendered
+    assert count_queries(client) == 10
 
 
 def test_signed_in_contributor_with_pending_items_also_costs_constant_queries(client, seeded_essay, django_assert_max_num_queries):
@@ -110,12 +118,14 @@ def test_signed_in_contributor_with_pending_items_also_costs_constant_queries(cl
 
 
 def test_readers_get_the_cached_page_until_the_revision_moves(client, seeded_essay):
-    """A passage's key is what it shows, so even an edit that bypassed the desk shows once the revision moves."""
+    """A passage is keyed by its items' state (version, last saved), so an edit saved outside the desk shows too."""
     seed_apparatus(seeded_essay, notes=5, corrections=2, seed=5)
     first = count_queries(client)
     assert count_queries(client) == 1 < first  # served from the cache: only the essay (its revision) is read
     # A change that bypasses moderation does not show until the revision is bumped …
-    Annotation.objects.update(body="Quietly edited body.")
+    note = Annotation.objects.first()
+    note.body = "Quietly edited body."
+    note.save()
     assert "Quietly edited body." not in client.get(EDITION).content.decode()
     # … which every moderation decision does.
     Essay.revision_bump()
@@ -222,6 +232,22 @@ def rendered_passages(monkeypatch):
     return rendered
 
 
+@pytest.fixture
+def rendered_entries(monkeypatch):
+    """The notes and corrections whose apparatus entry was rendered (not taken from the cache)."""
+    from annotations import edition
+
+    rendered = []
+    render = edition._entry_render
+
+    def spy(item, mode):
+        rendered.append(item)
+        return render(item, mode)
+
+    monkeypatch.setattr(edition, "_entry_render", spy)
+    return rendered
+
+
 def marker_numbers(html):
     return {
         int(pk): int(number)
@@ -229,7 +255,9 @@ def marker_numbers(html):
     }
 
 
-def test_a_decision_re_renders_only_the_passage_it_touched_and_renumbers_the_rest(client, seeded_essay, rendered_passages):
+def test_a_decision_re_renders_only_the_passage_it_touched_and_renumbers_the_rest(
+    client, seeded_essay, rendered_passages, rendered_entries,
+):
     from annotations import moderation
     from tests.factories import make_note, make_user
 
@@ -240,10 +268,12 @@ def test_a_decision_re_renders_only_the_passage_it_touched_and_renumbers_the_res
     assert len(rendered_passages) == len(paragraphs)
 
     rendered_passages.clear()
+    rendered_entries.clear()
     note = make_note(first, " ".join(first.text.split()[:4]), status=Status.PENDING, body="A new note in § 1.")
     moderation.item_approve(note, moderator=make_user("mod", groups=["Moderators"]))
     after = marker_numbers(client.get(EDITION).content.decode())
     assert rendered_passages == [first.pk]
+    assert rendered_entries == [note]  # the other entries of § 1 come from the cache, renumbered
     assert sorted(after.values()) == list(range(1, len(before) + 2))
     later = Annotation.objects.exclude(paragraph=first).values_list("pk", flat=True)
     assert later and all(after[pk] == before[pk] + 1 for pk in later)  # renumbered, not re-rendered

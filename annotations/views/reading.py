@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -38,6 +39,7 @@ from annotations.http import encoding_choose
 from annotations.models import Annotation, Citation, Correction, Essay, Status
 
 MODE_COOKIE = "reading_mode"
+BODY_MARK = "<!--#edition-body-->"
 
 
 class UnknownMode(ValueError):
@@ -98,13 +100,13 @@ class EditionView(View):
                 status=400,
             )
         mode = requested or mode_remembered(request) or rendering.APPARATUS
-        essay = Essay.objects.first()
-        if essay is None:
+        state = edition.essay_state()
+        if state is None:
             response = render(request, self.template_name, {"essay": None, "mode": mode})
         elif reader_may_be_personal(request):
-            response = self.personal(request, essay, mode)
+            response = self.personal(request, state, mode)
         else:
-            response = self.anonymous(request, essay, mode)
+            response = self.anonymous(request, state, mode)
         mode_remember(response, request, requested)
         patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         if response.has_header("ETag"):  # an anonymous reader's page
@@ -113,22 +115,32 @@ class EditionView(View):
             patch_cache_control(response, private=not shared, max_age=settings.EDITION_MAX_AGE, **shared)
         return response
 
-    def personal(self, request, essay, mode):
-        body = edition.edition_page(essay, mode=mode, viewer=request.user, url=self.edition_url(request))
-        return render(request, self.template_name, {"essay": essay, "mode": mode, "body": body})
+    def page(self, request, context, body):
+        """The page's bytes around the body's (rendering the template around a megabyte would copy it many times)."""
+        html = render_to_string(self.template_name, {**context, "body": mark_safe(BODY_MARK)}, request)
+        head, mark, tail = html.partition(BODY_MARK)
+        assert mark, f"{self.template_name} does not show the body"
+        return b"".join((head.encode(), body, tail.encode()))
 
-    def anonymous(self, request, essay, mode):
-        etag, last_modified = edition.page_etag(essay, mode), edition.page_last_modified(essay)
+    def personal(self, request, state, mode):
+        body = edition.edition_page(state, mode=mode, viewer=request.user, url=self.edition_url(request))
+        return HttpResponse(self.page(request, {"essay": state, "mode": mode}, body))
+
+    def anonymous(self, request, state, mode):
+        """Every anonymous reader's page: a 304, or bytes from the cache; the essay is read only to render it."""
+        etag, last_modified = edition.page_etag(state, mode), edition.page_last_modified(state)
         response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
         if response is None:
             encoding = encoding_choose(request.headers.get("Accept-Encoding", ""), edition.ENCODINGS)
+
+            def render_page(essay, body):
+                # Nothing of this request's reader: the page is every anonymous reader's.
+                return self.page(request, {
+                    "essay": essay, "mode": mode, "user": AnonymousUser(), "messages": (), "login_next": mode_path(mode),
+                }, body)
+
             response = HttpResponse(edition.edition_page_bytes(
-                essay, mode=mode, url=self.edition_url(request), encoding=encoding,
-                render=lambda body: render_to_string(self.template_name, {
-                    # Nothing of this request's reader: the page is every anonymous reader's.
-                    "essay": essay, "mode": mode, "body": body, "user": AnonymousUser(), "messages": (),
-                    "login_next": mode_path(mode),
-                }, request),
+                state, mode=mode, url=self.edition_url(request), encoding=encoding, render=render_page,
             ))
             if encoding != "identity":
                 response.headers["Content-Encoding"] = encoding
