@@ -1,10 +1,11 @@
 """
 The edition page: what it shows, numbered, cached and assembled.
 
-The reading view resolves the essay once and asks this module for the page:
+The reading view reads the essay's state once (``essay_state``: one small
+query) and asks this module for the page:
 
-    body = edition_page(essay, mode=mode, viewer=request.user, url=edition_url)
-    page = edition_page_bytes(essay, mode=mode, url=edition_url, encoding="gzip", render=…)   # anonymous readers
+    body = edition_page(state, mode=mode, viewer=request.user, url=edition_url)   # bytes of the body
+    page = edition_page_bytes(state, mode=mode, url=edition_url, encoding="br", render=…)   # anonymous readers
 
 Only published items reach the public: notes and corrections through
 ``.published()`` (accepted, not orphaned), their citations when the citation and
@@ -12,29 +13,31 @@ its source are both accepted. A signed-in contributor also sees their own
 pending items, marked as such and left unnumbered, so the public numbering is
 the same for everyone.
 
-Three levels of cache, all in the ``edition`` cache (settings.CACHES):
+Four levels of cache, all in the ``edition`` cache (settings.CACHES):
 
-1. **Passages**: one paragraph with its notes and corrections, in one reading
-   mode, keyed by a digest of everything it shows (the paragraph, each item's
-   fields, its citations and their sources) and of the code and templates that
-   render it (``build``). Not by the global revision: a decision re-renders only
-   the passages whose items it changed, and a key cannot go stale, since what
-   changes what a passage shows changes its key. A passage's note and correction
-   numbers are local (its first note is 1) and left as holes; the assembly fills
-   them with the counts of the passages before it, so a note added in § 1 does
-   not invalidate any later passage.
-2. **The public body**, per essay revision and mode: the passages in order with
-   their numbers, the head, contents and "Cite this edition". A signed-in
-   reader's body is this one with the passages where they have pending items
-   swapped for their own (rendered once, then cached like any passage).
-3. **The anonymous page**, per revision and mode: the whole HTML as bytes,
-   plain, gzip and brotli. Its validators (``page_etag``, ``page_last_modified``)
-   are known from the essay row alone, so a conditional request is answered
-   without rendering anything.
+1. **Apparatus entries** (one note or correction as the apparatus shows it) and
+2. **passages** (one paragraph's text with its entries, in one reading mode),
+   keyed by the state of what they show (the paragraph's row; each item's
+   version, last save, status and offsets; each citation's and cited source's)
+   and by the code and templates that render them (``build``). Not by the
+   global revision: a decision re-renders the passages whose items it changed,
+   and in them only the entries of those items. Numbers are left as holes: an
+   entry has one for its own number, a passage local numbers (its first note is
+   1) that the assembly offsets by the counts of the passages before it, so a
+   note accepted in § 1 renumbers the later passages without rendering them.
+3. **The public body**, per essay revision and mode: the passages in order with
+   their numbers, the head, contents and "Cite this edition", cut at its
+   passages. A signed-in contributor's body is this one with the passages
+   holding their pending items swapped for their own, cached like any passage
+   under the public passage's key and the state of their items.
+4. **The anonymous page**, per revision and mode: the whole HTML as bytes, and
+   its gzip and brotli copies. Its validators (``page_etag``,
+   ``page_last_modified``) come from the essay's state alone, so a conditional
+   request is answered without rendering anything.
 
 ``Essay.revision`` moves with every change readers can see (moderation,
-``load_edition``), so levels 2 and 3 follow it in every worker process whatever
-the cache backend; level 1 needs no invalidation at all.
+``load_edition``), so levels 3 and 4 follow it in every worker process whatever
+the cache backend; levels 1 and 2 need no invalidation at all.
 """
 
 import gzip
@@ -106,7 +109,8 @@ def build():
     digest, newest = hashlib.blake2b(digest_size=8), 0.0
     for path in paths:
         if path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            digest.update(name.encode() + b"\0" + path.read_bytes())
             newest = max(newest, path.stat().st_mtime)
     return Build(digest=digest.hexdigest(), time=datetime.fromtimestamp(int(newest), tz=UTC))
 
@@ -431,29 +435,66 @@ def _own_pending(viewer):
     return Q(submitted_by=viewer, status=Status.PENDING, orphaned=False)
 
 
+@cache
+def _own_states_sql():
+    """One plain query for the state of a contributor's pending items and of all their citations and sources.
+
+    It is on every signed-in contributor's request: through the ORM, three
+    queries would cost several times the rest of the request. It reads every
+    citation of the items, whatever its status, so it restates no rule of what
+    is shown: any change to any of them changes the key.
+    """
+    quote = connection.ops.quote_name
+
+    def columns(alias, model, names):
+        return [f"{alias}.{quote(model._meta.get_field(name).column)}" for name in names]
+
+    def as_text(column):
+        return f"CAST({column} AS {'TEXT' if connection.vendor == 'sqlite' else 'VARCHAR'})"
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    item_fields = ("id", "paragraph", "start", "end", "status", "version", "credit", "submitted_by")
+    citation_fields = ("id", "status", "version", "locator", "source")
+    selects = []
+    for kind, model, link in (("n", Annotation, "annotation"), ("c", Correction, "correction")):
+        i_id, i_by, i_status, i_orphaned, i_updated = columns("i", model, ("id", "submitted_by", "status", "orphaned", "updated_at"))
+        c_link, c_source = columns("c", Citation, (link, "source"))
+        (s_id,) = columns("s", Source, ("id",))
+        selected = [
+            f"'{kind}'", *columns("i", model, item_fields), as_text(i_updated),
+            *columns("c", Citation, citation_fields), as_text(columns("c", Citation, ("updated_at",))[0]),
+            *columns("s", Source, ("status", "version")), as_text(columns("s", Source, ("updated_at",))[0]),
+        ]
+        selects.append(
+            f"SELECT {', '.join(selected)} FROM {table(model)} i"
+            f" LEFT JOIN {table(Citation)} c ON {c_link} = {i_id}"
+            f" LEFT JOIN {table(Source)} s ON {s_id} = {c_source}"
+            f" WHERE {i_by} = %s AND {i_status} = %s AND NOT {i_orphaned}"
+        )
+    return " UNION ALL ".join(selects)
+
+
 def _own_states(viewer):
-    """{paragraph pk: [(kind, item state, citation states)]} of the viewer's own pending items (light queries).
+    """{paragraph pk: [(kind, item state, citation states)]} of the viewer's own pending items (one query).
 
     All of the viewer's, in any essay: the caller keeps those in its paragraphs.
     """
     if viewer is None or not viewer.is_authenticated:
         return {}
-    mine = _own_pending(viewer)
-    items = [
-        (kind, state)
-        for kind, model in (("n", Annotation), ("c", Correction))
-        for state in model.objects.filter(mine).order_by().values_list(*ITEM_STATE, _as_text("updated_at"))
-    ]
-    if not items:
-        return {}
-    citations = {}
-    for note_pk, correction_pk, *state in Citation.objects.filter(_citations_of_pks(items)).filter(_citations_shown(viewer)).values_list(
-        "annotation_id", "correction_id", *CITATION_STATE, _as_text("updated_at"), _as_text("source__updated_at"),
-    ):
-        citations.setdefault(("n", note_pk) if note_pk else ("c", correction_pk), []).append(tuple(state))
+    with connection.cursor() as cursor:
+        cursor.execute(_own_states_sql(), [viewer.pk, Status.PENDING] * 2)
+        rows = cursor.fetchall()
+    items, citations = {}, {}
+    for kind, *row in rows:
+        item, citation = tuple(row[:9]), tuple(row[9:])
+        items[(kind, item[0])] = item
+        if citation[0] is not None:
+            citations.setdefault((kind, item[0]), []).append(citation)
     states = {}
-    for kind, state in items:
-        states.setdefault(state[1], []).append((kind, state, sorted(citations.get((kind, state[0]), []))))
+    for (kind, pk), item in items.items():
+        states.setdefault(item[1], []).append((kind, item, sorted(citations.get((kind, pk), []))))
     return states
 
 
@@ -547,14 +588,18 @@ class Body:
     slots: dict  # paragraph pk → Slot
 
     def html(self, replacing=None):
-        """The body as bytes, with ``replacing`` ({paragraph pk: Passage}) in place of the public passages."""
+        """The body as bytes, with ``replacing`` ({paragraph pk: bytes}) in place of the public passages."""
         parts = list(self.parts)
         for pk, passage in (replacing or {}).items():
-            slot = self.slots[pk]
-            parts[slot.index] = passage.html(
-                notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
-            ).encode()
+            parts[self.slots[pk].index] = passage
         return b"".join(parts)
+
+    def fill(self, pk, passage):
+        """``passage`` numbered and cited as the paragraph ``pk`` is in this body, as bytes."""
+        slot = self.slots[pk]
+        return passage.html(
+            notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
+        ).encode()
 
 
 # This process's latest bodies and pages, besides the shared cache: from it, each is a megabyte to
@@ -640,15 +685,13 @@ def _public_body(essay, *, mode, url):
 
     # Cut the body at its passages (in document order, which is the paragraphs' order) and fill them in.
     split = _SLOT.split(html)
+    body = Body(parts=(), slots=slots)
     parts = []
     for literal, pk in zip(split[0::2], [*split[1::2], None]):
         parts.append(literal.encode())
         if pk is not None:
-            slot = slots[int(pk)]
-            assert slot.index == len(parts), "passages in the body out of the paragraphs' order"
-            parts.append(passages[int(pk)].html(
-                notes_before=slot.notes_before, corrections_before=slot.corrections_before, citation=slot.citation,
-            ).encode())
+            assert slots[int(pk)].index == len(parts), "passages in the body out of the paragraphs' order"
+            parts.append(body.fill(int(pk), passages[int(pk)]))
     body = Body(parts=tuple(parts), slots=slots)
     store.set(key, body, CACHE_SECONDS)
     _remember(key, body)
@@ -680,7 +723,31 @@ def edition_page(essay, *, mode, viewer, url):
         paragraphs = Paragraph.objects.filter(pk__in=pks).select_related("section")
         return _published_in(list(paragraphs), also=notes + corrections)
 
-    return body.html(replacing=_passages(keys, load, mode=mode))
+    # Kept as they sit in this body (numbered, cited), so a reader's next request fills in nothing.
+    store = _cache()
+    filled = {pk: f"filled:{_digest(key, body.slots[pk])}" for pk, key in keys.items()}
+    found = store.get_many(list(filled.values()))
+    missed = {pk: key for pk, key in keys.items() if filled[pk] not in found}
+    if missed:
+        made = {filled[pk]: body.fill(pk, passage) for pk, passage in _passages(missed, load, mode=mode).items()}
+        store.set_many(made, CACHE_SECONDS)
+        found.update(made)
+    return body.html(replacing={pk: found[filled[pk]] for pk in keys})
+
+
+def frame_key(state, mode, *reader):
+    """The key of the page around the body for one reader (``reader``: what of theirs the page shows)."""
+    return f"frame:{_digest(state.pk, state.title, mode, build().digest, *reader)}"
+
+
+def frame_kept(key, render):
+    """The (head, tail) bytes of a page around its body, kept under ``key`` (``render()`` makes them)."""
+    store = _cache()
+    frame = store.get(key)
+    if frame is None:
+        frame = render()
+        store.set(key, frame, CACHE_SECONDS)
+    return frame
 
 
 # --- the anonymous reader's page: bytes, validators ------------------------------------------------

@@ -102,7 +102,7 @@ class Gunicorn:
         self.port = free_port()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "essay_site.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--log-level", "warning"],
+             "--workers", str(workers), "--log-level", "warning", "--timeout", "120"],  # a cold render on a busy machine
             cwd=ROOT, env=env,
         )
         self.base = f"http://127.0.0.1:{self.port}"

@@ -115,16 +115,38 @@ class EditionView(View):
             patch_cache_control(response, private=not shared, max_age=settings.EDITION_MAX_AGE, **shared)
         return response
 
-    def page(self, request, context, body):
-        """The page's bytes around the body's (rendering the template around a megabyte would copy it many times)."""
-        html = render_to_string(self.template_name, {**context, "body": mark_safe(BODY_MARK)}, request)
-        head, mark, tail = html.partition(BODY_MARK)
-        assert mark, f"{self.template_name} does not show the body"
-        return b"".join((head.encode(), body, tail.encode()))
+    def page(self, request, context, body, *, frame_key=None):
+        """The page's bytes around the body's (rendering the template around a megabyte would copy it many times).
+
+        ``frame_key``: what the page around the body may be kept under, if anything.
+        """
+        def frame():
+            html = render_to_string(self.template_name, {**context, "body": mark_safe(BODY_MARK)}, request)
+            head, mark, tail = html.partition(BODY_MARK)
+            assert mark, f"{self.template_name} does not show the body"
+            return head.encode(), tail.encode()
+
+        head, tail = edition.frame_kept(frame_key, frame) if frame_key else frame()
+        return b"".join((head, body, tail))
 
     def personal(self, request, state, mode):
         body = edition.edition_page(state, mode=mode, viewer=request.user, url=self.edition_url(request))
-        return HttpResponse(self.page(request, {"essay": state, "mode": mode}, body))
+        return HttpResponse(self.page(
+            request, {"essay": state, "mode": mode}, body, frame_key=self.personal_frame_key(request, state, mode),
+        ))
+
+    @staticmethod
+    def personal_frame_key(request, state, mode):
+        """What a signed-in reader's page around the body can be kept under, or None.
+
+        Their header shows their name and a CSRF token, which stays valid while
+        their CSRF cookie does: both are in the key. A page with a message to
+        show is not kept (the message shows once).
+        """
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        if not request.user.is_authenticated or not csrf_cookie or len(messages.get_messages(request)):
+            return None
+        return edition.frame_key(state, mode, request.user.pk, request.user.get_username(), csrf_cookie)
 
     def anonymous(self, request, state, mode):
         """Every anonymous reader's page: a 304, or bytes from the cache; the essay is read only to render it."""
