@@ -607,7 +607,7 @@ class Body:
 # and three encodings of the page per mode, and the ones before).
 _recent = {}
 _recent_lock = threading.Lock()
-RECENT = 24
+RECENT = 32
 
 
 def _recent_get(key):
@@ -797,3 +797,17 @@ def edition_page_bytes(state, *, mode, url, encoding, render):
             store.set(f"{key}:{encoding}", content, CACHE_SECONDS)
     _remember(f"{key}:{encoding}", content)
     return content
+
+
+def page_kept(state, *, mode, url, encoding):
+    """The anonymous page's bytes in ``encoding`` if this process has them at hand, else None (nothing is read)."""
+    return _recent_get(f"page:{_revision_key(state, mode, url)}:{encoding}")
+
+
+def served_headers_remember(state, *, mode, url, headers):
+    """Keep, in this process, the headers the whole middleware stack gave the anonymous page."""
+    _remember(f"headers:{_revision_key(state, mode, url)}", headers)
+
+
+def served_headers(state, *, mode, url):
+    return _recent_get(f"headers:{_revision_key(state, mode, url)}")

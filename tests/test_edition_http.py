@@ -23,6 +23,11 @@ def essay(seeded_essay):
     return seeded_essay
 
 
+def session_read(response):
+    session = getattr(response.wsgi_request, "session", None)  # the middleware answered before SessionMiddleware
+    return session is not None and session.accessed
+
+
 def cache_control(response):
     return {part.strip() for part in response.headers.get("Cache-Control", "").split(",") if part.strip()}
 
@@ -47,7 +52,7 @@ def test_a_current_copy_gets_a_304_without_rendering_or_reading_the_session(clie
         again = client.get(EDITION, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.content == b""
     assert not again.templates
-    assert not again.wsgi_request.session.accessed
+    assert not session_read(again)
     assert again.headers["ETag"] == first.headers["ETag"]
     assert "public" in cache_control(again)
     since = client.get(EDITION, headers={"If-Modified-Since": first.headers["Last-Modified"]})
@@ -55,8 +60,8 @@ def test_a_current_copy_gets_a_304_without_rendering_or_reading_the_session(clie
 
 
 def test_an_anonymous_reader_without_cookies_costs_no_session_read(client, essay):
-    assert not client.get(EDITION).wsgi_request.session.accessed  # rendered
-    assert not client.get(EDITION).wsgi_request.session.accessed  # from the cache
+    assert not session_read(client.get(EDITION))  # rendered
+    assert not session_read(client.get(EDITION))  # from the cache
 
 
 def test_a_decision_changes_the_etag_and_the_page(client, essay):
@@ -118,7 +123,7 @@ def test_the_chosen_mode_is_kept_in_its_own_cookie_and_that_answer_stays_private
     chosen = client.get(EDITION, {"mode": "corrected"})
     assert chosen.cookies["reading_mode"].value == "corrected"
     assert "private" in cache_control(chosen) and "public" not in cache_control(chosen)
-    assert not chosen.wsgi_request.session.accessed
+    assert not session_read(chosen)
     later = client.get(EDITION)
     assert 'href="?mode=corrected#reading-modes" aria-current="true"' in later.content.decode()
     assert "public" in cache_control(later) and "reading_mode" not in later.cookies
@@ -135,6 +140,64 @@ def test_an_unknown_mode_cookie_is_ignored(client, essay):
 def test_the_shared_page_sends_readers_back_to_its_own_address_after_logging_in(client, essay):
     html = client.get(EDITION, {"mode": "original", "utm_source": "newsletter"}).content.decode()
     assert "?next=/%3Fmode%3Doriginal" in html and "newsletter" not in html
+
+
+# --- answered before the rest of the middleware ---------------------------------------------------------
+
+
+@pytest.fixture
+def view_calls(monkeypatch):
+    from annotations.views.reading import EditionView
+
+    calls = []
+    get = EditionView.get
+
+    def spy(self, request):
+        calls.append(request.get_full_path())
+        return get(self, request)
+
+    monkeypatch.setattr(EditionView, "get", spy)
+    return calls
+
+
+@pytest.mark.parametrize("accept", ["", "gzip", "br"])
+def test_a_page_served_once_is_served_again_before_the_stack_with_the_same_bytes_and_headers(client, essay, view_calls, accept):
+    client.get(EDITION, {"mode": "original"})  # chosen: the answer sets the mode cookie
+    first = client.get(EDITION, {"mode": "original"}, headers={"Accept-Encoding": accept})
+    again = client.get(EDITION, {"mode": "original"}, headers={"Accept-Encoding": accept})
+    assert len(view_calls) == 2  # the third answer never reached the view
+    assert again.content == first.content
+    assert dict(again.items()) == dict(first.items())  # X-Frame-Options, Cache-Control, Vary, …
+    assert again.headers["X-Frame-Options"] == "DENY"
+    not_modified = client.get(EDITION, {"mode": "original"}, headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and len(view_calls) == 2
+    assert not_modified.headers["Cache-Control"] == first.headers["Cache-Control"]
+
+
+def test_after_a_decision_the_page_goes_through_the_stack_again(client, essay, view_calls):
+    client.get(EDITION)
+    client.get(EDITION)
+    Essay.revision_bump()
+    client.get(EDITION)
+    assert len(view_calls) == 2
+
+
+@pytest.mark.parametrize("cookie", ["sessionid", "messages"])
+def test_a_reader_who_may_be_signed_in_or_have_a_message_goes_through_the_stack(client, essay, view_calls, cookie):
+    client.get(EDITION)
+    client.cookies[cookie] = "something"
+    client.get(EDITION)
+    client.get(EDITION)
+    assert len(view_calls) == 3
+
+
+def test_choosing_a_mode_goes_through_the_stack_to_set_its_cookie(client, essay, view_calls):
+    client.get(EDITION, {"mode": "corrected"})  # sets the cookie
+    client.get(EDITION, {"mode": "corrected"})  # the cookie says so already: kept by this process
+    assert client.get(EDITION).status_code == 200  # and answered again before the stack
+    assert len(view_calls) == 2
+    response = client.get(EDITION, {"mode": "original"})
+    assert response.cookies["reading_mode"].value == "original" and len(view_calls) == 3
 
 
 # --- Accept-Encoding ---------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ so that choosing a mode costs no session row and an anonymous request no
 session read): ``?mode=`` sets it, and the address without it reads it.
 """
 
+from functools import cache
+
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -28,7 +31,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views import View
@@ -71,17 +74,25 @@ def mode_remember(response, request, requested):
         )
 
 
+@cache
+def edition_path():
+    return reverse("annotations:edition")
+
+
 def mode_path(mode):
     """The edition's address in ``mode``: where a reader logging in from the page comes back to."""
-    path = reverse("annotations:edition")
-    return path if mode == rendering.APPARATUS else f"{path}?mode={mode}"
+    return edition_path() if mode == rendering.APPARATUS else f"{edition_path()}?mode={mode}"
+
+
+def cookies_may_be_personal(request):
+    """Whether the request's cookies could make the page this reader's: a session or a waiting message."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES
 
 
 def reader_may_be_personal(request):
-    """Whether the page may differ for this reader: only a session or a waiting message can make it so."""
-    cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies:
-        return False  # decided without reading the session
+    """Whether the page may differ for this reader (the session is read only if a cookie says it might)."""
+    if not cookies_may_be_personal(request):
+        return False
     return request.user.is_authenticated or len(messages.get_messages(request)) > 0
 
 
@@ -100,7 +111,8 @@ class EditionView(View):
                 status=400,
             )
         mode = requested or mode_remembered(request) or rendering.APPARATUS
-        state = edition.essay_state()
+        # Read once per request: AnonymousEditionMiddleware may have read it already.
+        state = request.essay_state if hasattr(request, "essay_state") else edition.essay_state()
         if state is None:
             response = render(request, self.template_name, {"essay": None, "mode": mode})
         elif reader_may_be_personal(request):
@@ -108,11 +120,15 @@ class EditionView(View):
         else:
             response = self.anonymous(request, state, mode)
         mode_remember(response, request, requested)
-        patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         if response.has_header("ETag"):  # an anonymous reader's page
             # One that sets the mode cookie is this reader's: never kept by a shared cache.
-            shared = {"public": True, "s_maxage": settings.EDITION_SHARED_MAX_AGE} if not response.cookies else {}
-            patch_cache_control(response, private=not shared, max_age=settings.EDITION_MAX_AGE, **shared)
+            response.headers["Cache-Control"] = (
+                f"private, max-age={settings.EDITION_MAX_AGE}" if response.cookies
+                else f"public, max-age={settings.EDITION_MAX_AGE}, s-maxage={settings.EDITION_SHARED_MAX_AGE}"
+            )
+            response.headers["Vary"] = "Cookie, Accept-Encoding"
+        else:
+            patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         return response
 
     def page(self, request, context, body, *, frame_key=None):
@@ -150,8 +166,7 @@ class EditionView(View):
 
     def anonymous(self, request, state, mode):
         """Every anonymous reader's page: a 304, or bytes from the cache; the essay is read only to render it."""
-        etag, last_modified = edition.page_etag(state, mode), edition.page_last_modified(state)
-        response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+        response = self.not_modified(request, state, mode)
         if response is None:
             encoding = encoding_choose(request.headers.get("Accept-Encoding", ""), edition.ENCODINGS)
 
@@ -161,19 +176,84 @@ class EditionView(View):
                     "essay": essay, "mode": mode, "user": AnonymousUser(), "messages": (), "login_next": mode_path(mode),
                 }, body)
 
-            response = HttpResponse(edition.edition_page_bytes(
+            response = self.page_response(edition.edition_page_bytes(
                 state, mode=mode, url=self.edition_url(request), encoding=encoding, render=render_page,
-            ))
-            if encoding != "identity":
-                response.headers["Content-Encoding"] = encoding
-            response.headers["Content-Length"] = len(response.content)
-        response.headers["ETag"] = etag
-        response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+            ), encoding)
+        self.validators(response, state, mode)
+        request.edition_page = (state, mode)  # for AnonymousEditionMiddleware
+        return response
+
+    @staticmethod
+    def not_modified(request, state, mode):
+        if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+            return None
+        last_modified = edition.page_last_modified(state)
+        return get_conditional_response(request, etag=edition.page_etag(state, mode), last_modified=int(last_modified.timestamp()))
+
+    @staticmethod
+    def page_response(content, encoding):
+        response = HttpResponse(content)
+        if encoding != "identity":
+            response.headers["Content-Encoding"] = encoding
+        response.headers["Content-Length"] = len(content)
+        return response
+
+    @staticmethod
+    def validators(response, state, mode):
+        response.headers["ETag"] = edition.page_etag(state, mode)
+        response.headers["Last-Modified"] = http_date(edition.page_last_modified(state).timestamp())
+
+    # --- the same page again, from AnonymousEditionMiddleware before the rest of the stack ---------------
+
+    # Headers each answer sets for itself; every other header is the one the whole stack gave the page.
+    OWN_HEADERS = {"content-length", "content-encoding", "etag", "last-modified"}
+
+    @classmethod
+    def served_remember(cls, request, response):
+        """After the whole stack answered an anonymous reader: keep the headers it gave the page (in this process)."""
+        served = getattr(request, "edition_page", None)
+        if served is None or response.status_code != 200 or response.cookies:
+            return
+        state, mode = served
+        headers = [(name, value) for name, value in response.items() if name.lower() not in cls.OWN_HEADERS]
+        edition.served_headers_remember(state, mode=mode, url=cls.edition_url(request), headers=headers)
+
+    @classmethod
+    def served_again(cls, request):
+        """The anonymous page (or a 304) as the whole stack last served it in this process; None to go all the way.
+
+        Only a GET that sets no cookie, for a page this process has served in
+        full at the current revision, with a query string that reads plainly:
+        everything else goes through the stack (and its guards) as usual.
+        """
+        try:
+            requested = mode_requested(request)
+            url = cls.edition_url(request)
+        except (UnknownMode, DisallowedHost, LookupError, UnicodeDecodeError, ValueError):
+            return None
+        if requested is not None and requested != (mode_remembered(request) or rendering.APPARATUS):
+            return None  # the answer sets or clears the mode cookie
+        mode = requested or mode_remembered(request) or rendering.APPARATUS
+        state = request.essay_state = edition.essay_state()
+        headers = state and edition.served_headers(state, mode=mode, url=url)
+        if not headers:
+            return None
+        response = cls.not_modified(request, state, mode)
+        if response is None:
+            encoding = encoding_choose(request.headers.get("Accept-Encoding", ""), edition.ENCODINGS)
+            content = edition.page_kept(state, mode=mode, url=url, encoding=encoding)
+            if content is None:
+                return None
+            response = cls.page_response(content, encoding)
+        for name, value in headers:
+            if response.status_code == 200 or name.lower() != "content-type":
+                response.headers[name] = value
+        cls.validators(response, state, mode)
         return response
 
     @staticmethod
     def edition_url(request):
-        return request.build_absolute_uri(reverse("annotations:edition"))
+        return request.build_absolute_uri(edition_path())
 
 
 class _ItemPermalinkView(DetailView):
