@@ -1,14 +1,16 @@
 """
 Benchmark: the edition page against a static copy of the same HTML, on the production server.
 
-    make bench        (or: .venv/bin/python bench/edition_bench.py [--seconds 10] [--workers 3] [--connections 8])
+    make bench        (or: .venv/bin/python bench/edition_bench.py [--seconds 5] [--rounds 3] [--workers 3] [--connections 8])
 
 Seeds a throwaway SQLite database (bench/out/) with the essay, 1,000 published
 notes, 100 accepted corrections and a contributor with 5 pending notes; runs
 collectstatic; serves the site with gunicorn (DEBUG=0, a generated SECRET_KEY,
 127.0.0.1 only); saves the HTML of ``/`` as a static file, with its gzip and
-brotli copies, served by the same server (WhiteNoise). Then loads each URL with
-wrk for a bounded time and prints requests/s and latency side by side:
+brotli copies, served by the same server (WhiteNoise). Then loads each pair of
+URLs with wrk, in turn for three rounds of 5 s (other work on the machine shifts
+the figures; alternating shares the shift), and prints the median requests/s,
+latency and ratio side by side:
 
 * plain, gzip, brotli and conditional (If-None-Match → 304) requests for ``/``
   and for the static copy, and the ratio of each;
@@ -29,6 +31,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -162,6 +165,27 @@ def warm_up(url, *, connections, headers=None, rounds=10):
     print(f"warning: {url} still has slow responses after warming up")
 
 
+def alternate(targets, *, connections, seconds, rounds):
+    """Load each of two targets in turn, ``rounds`` times: other work's load drifts, and alternating shares it.
+
+    ``targets``: {name: (url, headers, response bytes)}. Returns ({name: the
+    run with the median rate}, the median over rounds of first rate ÷ second).
+    """
+    runs, ratios = {name: [] for name in targets}, []
+    for _ in range(rounds):
+        rates = []
+        for name, (url, headers, _) in targets.items():
+            result = wrk(url, seconds=seconds, connections=connections, headers=headers)
+            runs[name].append(result)
+            rates.append(result["rate"])
+        ratios.append(rates[0] / rates[1])
+    medians = {
+        name: {**sorted(results, key=lambda result: result["rate"])[len(results) // 2], "bytes": targets[name][2]}
+        for name, results in runs.items()
+    }
+    return medians, statistics.median(ratios)
+
+
 def print_table(title, rows):
     print(f"\n{title}")
     print(f"  {'':30} {'requests/s':>11} {'avg latency':>12} {'p50':>9} {'p99':>9} {'bytes':>9} {'non-2xx/3xx':>11}")
@@ -176,7 +200,8 @@ def main():
     parser.add_argument("--corrections", type=int, default=100)
     parser.add_argument("--pending", type=int, default=5, help="the signed-in contributor's pending notes")
     parser.add_argument("--workers", type=int, default=3)  # 2 cores: one more worker than cores
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     options = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -216,30 +241,34 @@ def main():
         for path in paths.values():
             warm_up(server.base + path, connections=options.connections)
         warm_up(server.base + "/", connections=options.connections, headers=signed_in)
-        results = {}
+        results, ratios = {}, {}
+        load = {"connections": options.connections, "seconds": options.seconds, "rounds": options.rounds}
         for kind, headers in requests.items():
+            compared = {}
             for name, path in paths.items():
                 sent = headers if headers is not None else {"If-None-Match": etags[name]}
-                result = wrk(server.base + path, seconds=options.seconds, connections=options.connections, headers=sent)
                 status, body, _ = server.fetch(path, sent)
                 assert status == (304 if headers is None else 200), (kind, name, status)
-                results[(kind, name)] = {**result, "bytes": len(body)}
-        for name, headers in (("anonymous", {}), (f"signed in, {options.pending} pending", signed_in)):
-            result = wrk(server.base + "/", seconds=options.seconds, connections=options.connections, headers=headers)
-            results[("reader", name)] = {**result, "bytes": len(server.get("/", headers))}
+                compared[name] = (server.base + path, sent, len(body))
+            medians, ratios[kind] = alternate(compared, **load)
+            results.update({(kind, name): result for name, result in medians.items()})
+        readers = {
+            "anonymous": (server.base + "/", {}, len(html)),
+            f"signed in, {options.pending} pending": (server.base + "/", signed_in, len(server.get("/", signed_in))),
+        }
+        reader_results, reader_ratio = alternate(readers, **load)
     finally:
         server.stop()
 
-    print(f"\ngunicorn, {options.workers} sync workers; wrk -t2 -c{options.connections} -d{options.seconds}s; "
-          f"page {len(html) / 1024:.0f} KiB ({options.notes} notes, {options.corrections} corrections)")
+    print(f"\ngunicorn, {options.workers} sync workers; wrk -t2 -c{options.connections} -d{options.seconds}s, "
+          f"{options.rounds} rounds alternating, medians; page {len(html) / 1024:.0f} KiB "
+          f"({options.notes} notes, {options.corrections} corrections)")
     for kind in requests:
         print_table(kind, {name: results[(kind, name)] for name in paths})
-        print(f"  ratio (/ ÷ static): {results[(kind, '/')]['rate'] / results[(kind, 'static')]['rate']:.2f}")
-    readers = {name: result for (kind, name), result in results.items() if kind == "reader"}
-    print_table("who reads (plain)", readers)
-    anonymous, contributor = readers.values()
-    print(f"  signed-in time ÷ anonymous time: {anonymous['rate'] / contributor['rate']:.2f} (goal ≤ 2)")
-    print(f"  a returning reader (304) ÷ the static file sent in full: "
+        print(f"  ratio (/ ÷ static): {ratios[kind]:.2f}")
+    print_table("who reads (plain)", reader_results)
+    print(f"  signed-in time ÷ anonymous time: {reader_ratio:.2f} (goal ≤ 2)")
+    print(f"  a returning reader (304 from /) ÷ the static file sent in full: "
           f"{results[('conditional (304)', '/')]['rate'] / results[('plain', 'static')]['rate']:.2f}")
 
     print("\nrender cost in one process (median of whole-page requests, no network)")
