@@ -9,7 +9,7 @@ request. The house style for sources is Chicago author-date:
     short form, as cited from a note: Haslam 1984, p. 212
 
 The edition itself is cited in APA, MLA, Chicago and BibTeX with its version
-(see ``views.reading.edition_version``) and the date of that version. It has no
+(see ``edition.edition_version``) and the date of that version. It has no
 named editors, so it is cited by its title, as a work without an author.
 """
 

@@ -47,6 +47,8 @@ class Essay(models.Model):
     # Bumped on every change the public can see; the cached rendering of the
     # edition is keyed by it, so all worker processes invalidate together.
     revision = models.PositiveIntegerField(default=1, editable=False)
+    # When the revision last moved: the Last-Modified of the cached page.
+    revised_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -60,7 +62,7 @@ class Essay(models.Model):
     @staticmethod
     def revision_bump():
         """Invalidate every cached rendering of the edition (all processes)."""
-        Essay.objects.update(revision=F("revision") + 1)
+        Essay.objects.update(revision=F("revision") + 1, revised_at=timezone.now())
 
 
 class Section(models.Model):
@@ -327,8 +329,15 @@ class Assessed(models.Model):
 
     @property
     def see_also(self):
-        """The related items readers are pointed to: those they can see."""
-        return [reference.target for reference in self.references_out.all() if reference.target.is_public]
+        """The related items readers are pointed to: those they can see.
+
+        ``related_items`` (every related item, set by the edition's assembly in
+        one query for a whole page) is used when present; else the references.
+        """
+        related = getattr(self, "related_items", None)
+        if related is None:
+            related = [reference.target for reference in self.references_out.all()]
+        return [item for item in related if item.is_public]
 
     @property
     def edition_url(self):

@@ -8,7 +8,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from annotations.models import Annotation, Correction, Essay
-from annotations.views.reading import version_date
+from annotations.edition import version_date
 
 
 class _PageSitemap(Sitemap):

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views import View
 
-from annotations import bibliography, citation_formats
+from annotations import bibliography, citation_formats, edition
 from annotations.models import Annotation, Correction, Essay, Source
-from annotations.views.reading import edition_version, version_date
 
 # The URL's format → (its name for people, the writer, the media type).
 FORMATS = {
@@ -41,14 +40,8 @@ class FormatConverter:
 
 
 def edition_citation_record(request, essay):
-    """The edition as "Cite this edition" cites it now (its version: whatever the reading views count)."""
-    return bibliography.Edition(
-        title=essay.title,
-        version=edition_version(essay),
-        date=version_date(essay),
-        url=request.build_absolute_uri(reverse("annotations:edition")),
-        key=essay.slug,
-    )
+    """The edition as "Cite this edition" cites it (``edition.edition_record``)."""
+    return edition.edition_record(essay, url=request.build_absolute_uri(reverse("annotations:edition")))
 
 
 def _download(records, *, format, filename):
