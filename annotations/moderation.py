@@ -35,6 +35,7 @@ from annotations.models import (
     Annotation,
     Citation,
     Correction,
+    CrossReference,
     Decision,
     Essay,
     Paragraph,
@@ -43,10 +44,14 @@ from annotations.models import (
     Status,
 )
 
-# Every change to these keeps a viewable history (django-reversion).
-for _model in (Annotation, Correction, Source, Citation, Paragraph, Section, Essay):
+# Every change to these keeps a viewable history (django-reversion); releases
+# (annotations.releases) are lists of these stored versions.
+for _model in (Annotation, Correction, Source, Citation, Paragraph, Section, CrossReference):
     if not reversion.is_registered(_model):
         reversion.register(_model)
+if not reversion.is_registered(Essay):
+    # Its revision counter is a cache key that moves with every decision, not part of the text.
+    reversion.register(Essay, exclude=("revision", "revised_at"))
 
 
 class TransitionError(Exception):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from annotations import releases
 from annotations.apparatus import apparatus_retire_superseded
 from annotations.models import EDITORS_CREDIT, Essay
 
@@ -56,3 +57,5 @@ class Command(BaseCommand):
         # Fixtures write the stored revision back; move past every cached rendering.
         Essay.revision_bump()
         self.stdout.write(f"Loaded the edition: {Essay.objects.first()}.")
+        if releases.release_first_ensure(Essay.objects.first()):
+            self.stdout.write("Released version 1: the edition as first published.")
