@@ -87,8 +87,8 @@ def _escape(value):
     return html.escape(value, quote=True)
 
 
-def _applied_corrections(spans):
-    """The corrections that go into the text: no two of them overlap."""
+def corrections_applied(spans):
+    """The corrections that go into the text: no two of them overlap (the TEI export applies the same ones)."""
     applied, last_end = [], -1
     for span in sorted((s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end)):
         if span.start >= last_end:
@@ -177,7 +177,7 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_corre
     spans = list(spans)
     _validate(text, spans, mode)
     notes = [span for span in spans if span.kind == NOTE]
-    corrections = _applied_corrections(spans)
+    corrections = corrections_applied(spans)
     input_order = {id(span): index for index, span in enumerate(spans)}
     correction_numbers = {}
     next_correction = first_correction_number
