@@ -796,6 +796,12 @@ class Living:
         )
 
 
+def release_identity(release):
+    """What names a release in cache keys and ETags: its row and when it was made (a database flushed and
+    loaded again numbers its releases, and their rows, from 1 again; a shared cache would still hold the old)."""
+    return f"{release.pk}.{int(release.released_at.timestamp() * 1_000_000)}"
+
+
 class Released:
     """A release: the edition exactly as an editor released it, kept for good (it never changes)."""
 
@@ -803,7 +809,7 @@ class Released:
         self.release = release
 
     def key(self, mode, url):
-        return f"release:{self.release.pk}:{mode}:{url}:{build().digest}"
+        return f"release:{release_identity(self.release)}:{mode}:{url}:{build().digest}"
 
     def gather(self, mode, url):
         """Two queries: the release's stored versions, read back (``release_snapshot``)."""
@@ -812,7 +818,7 @@ class Released:
         return Gathered(
             essay=snapshot.essay, sections=snapshot.sections, paragraphs=snapshot.paragraphs,
             keys={
-                pk: "passage:" + _digest(build().digest, mode, "release", self.release.pk, pk) for pk in by_pk
+                pk: "passage:" + _digest(build().digest, mode, "release", release_identity(self.release), pk) for pk in by_pk
             },
             load=lambda pks: _by_paragraph([by_pk[pk] for pk in pks], snapshot.notes, snapshot.corrections),
             edition=release_record(snapshot.essay, self.release, url=url), release=self.release,
@@ -844,7 +850,7 @@ def tei_bytes(source, *, url):
 
 def release_snapshot(release):
     """``releases.snapshot_load(release)`` with short citations attached, kept (a release never changes)."""
-    key = f"snapshot:{release.pk}:{build().digest}"
+    key = f"snapshot:{release_identity(release)}:{build().digest}"
     snapshot = _recent_get(key) or _cache().get(key)
     if snapshot is None:
         snapshot = releases.snapshot_load(release)
@@ -1048,7 +1054,7 @@ def _page_bytes(key, *, encoding, plain):
 
 def release_etag(release, mode):
     """A release page's ETag: the release, the mode and the deployment (its text never changes)."""
-    return f'W/"release.{release.pk}.{mode}.{build().digest}"'
+    return f'W/"release.{release_identity(release)}.{mode}.{build().digest}"'
 
 
 def release_last_modified(release):

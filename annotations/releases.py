@@ -158,11 +158,6 @@ def release_latest(essay):
     return Release.objects.filter(essay_id=essay.pk).order_by("-number").first()
 
 
-def release_next_number(essay):
-    latest = release_latest(essay)
-    return latest.number + 1 if latest else 1
-
-
 def release_make(essay, *, editor, summary):
     """Release the next version of ``essay``: what readers see now, frozen; returns the Release.
 

@@ -175,6 +175,19 @@ def test_a_release_shows_the_text_and_items_as_they_were(client, apparatus, edit
     assert "This is version 1 of the edition" in html
 
 
+def test_a_site_flushed_and_released_again_shows_its_own_version_one(client, transactional_db, editor_user):
+    def site_release(words):
+        make_note(make_paragraph(), "Rapallo", body=words)
+        releases.release_make(Essay.objects.get(), editor=None, summary="Version 1.")
+
+    site_release("The first site's note.")
+    assert "The first site's note." in get(client, RELEASE_1).content.decode()
+    call_command("flush", interactive=False, verbosity=0)  # its releases are numbered, and their rows keyed, from 1 again
+    site_release("The second site's note.")
+    html = get(client, RELEASE_1).content.decode()  # while the edition's caches still hold the first site's
+    assert "The second site's note." in html and "The first site's note." not in html
+
+
 def test_a_release_page_is_kept_for_good_with_a_validator(client, apparatus, editor_user, settings):
     release(editor_user)
     response = get(client, RELEASE_1)
@@ -276,6 +289,20 @@ def test_an_item_accepted_after_the_latest_release_is_marked_new_since_it(client
     assert "new since" not in entry(get(client, "/").content.decode(), apparatus["pending"])
 
 
+def test_a_contributors_page_loses_the_new_since_mark_with_the_next_release(client, apparatus, editor_user, moderator_user):
+    contributor = make_user("carol")
+    make_note(apparatus["paragraph"], "Bolshevik government", status=Status.PENDING, submitted_by=contributor,
+              body="Carol's own note.")
+    release(editor_user)
+    moderation.item_approve(apparatus["pending"], moderator=moderator_user)
+    client.force_login(contributor)
+    html = get(client, "/").content.decode()  # the paragraph's passage with her note in it is kept
+    assert "Carol's own note." in html and "new since version 1" in entry(html, apparatus["pending"])
+    release(editor_user, "Released.")
+    html = get(client, "/").content.decode()
+    assert "Carol's own note." in html and "new since" not in entry(html, apparatus["pending"])
+
+
 def test_nothing_is_marked_new_before_the_first_release(client, apparatus):
     html = get(client, "/").content.decode()
     assert "new since" not in html
@@ -310,6 +337,21 @@ def test_cite_this_passage_cites_it_in_the_latest_release(client, apparatus, edi
     html = get(client, "/").content.decode()
     assert re.search(rf'id="cite-{paragraph.anchor}">.*?Version 1, .*?{re.escape(paragraph.locator)}\. '
                      rf'http://testserver/v/1/#{paragraph.anchor}\.', html)
+
+
+def test_each_essay_is_cited_in_its_own_latest_release(apparatus, editor_user, moderator_user):
+    from tests.factories import make_essay
+
+    essay = Essay.objects.get()
+    other = make_paragraph(essay=make_essay(title="Another essay", slug="another"))
+    make_note(other, "Rapallo")
+    releases.release_make(other.section.essay, editor=editor_user, summary="Another essay's first.")
+    moderation.item_approve(make_note(other, "Genoa", status=Status.PENDING), moderator=moderator_user)
+    releases.release_make(other.section.essay, editor=editor_user, summary="Another essay's second.")
+    assert edition.edition_record(essay, url="http://testserver/").version is None  # not released yet
+    releases.release_make(essay, editor=editor_user, summary="Its first.")
+    assert edition.edition_record(essay, url="http://testserver/").version == 1
+    assert edition.edition_record(other.section.essay, url="http://testserver/").version == 2
 
 
 @pytest.fixture
