@@ -1,18 +1,24 @@
 """
 The one place user text becomes HTML.
 
-Markdown is rendered with Python-Markdown and the result is cleaned with nh3
-(an allow-list sanitiser): raw HTML, event handlers, ``javascript:`` and
-``data:`` links never survive. django-markdownx's live preview is pointed at
-``render_markdown`` (settings.MARKDOWNX_MARKDOWNIFY_FUNCTION), so the preview
-shows exactly what the page will show. Templates use the ``markdown`` filter
+Markdown is rendered by cmark-gfm (``cmarkgfm``, GitHub's CommonMark engine in
+C): its parser is linear in the length of the text, so no input can hold a
+worker (``bench/markdown_worst_case.py`` runs an adversarial corpus). Raw HTML
+is passed through to nh3, the one sanitiser (an allow-list): raw HTML tags
+outside the list, event handlers, ``javascript:`` and ``data:`` links never
+survive. django-markdownx's live preview renders through ``render_markdown``
+too (``annotations.views.accounts.markdown_preview``), so the preview shows
+exactly what the page will show. Templates use the ``markdown`` filter
 (annotations.templatetags.edition), never ``|safe``.
 """
 
-from functools import lru_cache
+import hashlib
+import sys
+import threading
 
-import markdown as python_markdown
+import cachetools
 import nh3
+from cmarkgfm import cmark
 from django.utils.safestring import mark_safe
 
 ALLOWED_TAGS = {
@@ -21,16 +27,18 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# CommonMark as written, raw HTML included: nh3 below decides what survives.
+CMARK_OPTIONS = cmark.Options.CMARK_OPT_UNSAFE
+
+# Rendered Markdown kept per process, bounded by its size rather than by a
+# count: the edition's notes stay converted between requests, and no stream
+# of large texts can grow a worker past this.
+RENDER_CACHE_BYTES = 8 * 1024 * 1024
 
 
-@lru_cache(maxsize=8192)
 def render_markdown(text):
-    """Markdown → sanitised HTML (a plain str, safe to mark safe).
-
-    A pure function of the text, so results are kept per process: re-rendering
-    the edition after a moderation decision only converts the texts that are new.
-    """
-    html = python_markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    """Markdown → sanitised HTML (a plain str, safe to mark safe). Not kept: previews use it as typed."""
+    html = cmark.markdown_to_html(_encodable(text or ""), CMARK_OPTIONS)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -41,6 +49,29 @@ def render_markdown(text):
     )
 
 
+def _encodable(text):
+    """The text as UTF-8 can carry it (a lone surrogate becomes U+FFFD), which cmark needs."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _text_key(text):
+    # A digest rather than the text: the key costs 16 bytes, not the size of the note.
+    return hashlib.blake2b((text or "").encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+_rendered = cachetools.LRUCache(maxsize=RENDER_CACHE_BYTES, getsizeof=sys.getsizeof)
+
+
+@cachetools.cached(cache=_rendered, key=_text_key, lock=threading.Lock())
+def render_markdown_kept(text):
+    """``render_markdown``, kept per process (a pure function of the text): for the texts pages show again."""
+    return render_markdown(text)
+
+
 def markdown_html(text):
-    """``render_markdown`` marked safe for templates."""
-    return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3 above
+    """``render_markdown_kept`` marked safe for templates."""
+    return mark_safe(render_markdown_kept(text))  # noqa: S308 - sanitised by nh3 above

@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
+from annotations import markdown
+from annotations.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown, render_markdown_kept
 
 # Text rich in the characters that make Markdown and HTML interesting.
 markup = st.text(alphabet=st.sampled_from(list("<>/=\"' `*_[]()!#-:;&\n") + list("abcjsvriptonerlhfd")), max_size=200)
@@ -42,9 +43,16 @@ def test_output_holds_only_allowed_tags_attributes_and_link_schemes(text):
             assert scheme is None or scheme in ALLOWED_URL_SCHEMES
 
 
-def test_the_same_text_is_converted_once_per_process():
-    text = "A note that is rendered on every page of the edition, *once*."
-    render_markdown(text)
-    before = render_markdown.cache_info().hits
-    assert render_markdown(text) == "<p>A note that is rendered on every page of the edition, <em>once</em>.</p>"
-    assert render_markdown.cache_info().hits == before + 1
+def test_the_same_text_is_converted_once_per_process(monkeypatch):
+    text = "A note that is rendered on every page of the edition, *once* (and kept)."
+    converted = []
+    monkeypatch.setattr(markdown, "render_markdown", lambda value: converted.append(value) or f"<p>{value}</p>")
+    assert render_markdown_kept(text) == render_markdown_kept(text) == f"<p>{text}</p>"
+    assert converted == [text]
+
+
+def test_the_texts_kept_per_process_are_bounded_by_their_size():
+    for number in range(200):
+        render_markdown_kept(f"{number} " + "A long note. " * 5_000)
+    assert markdown._rendered.currsize <= markdown.RENDER_CACHE_BYTES
+    assert len(markdown._rendered) < 200
