@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -182,6 +182,24 @@ PUBLIC_CITATION = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
 class CitationQuerySet(ModeratedQuerySet):
     def published(self):
         return self.filter(PUBLIC_CITATION)
+
+    def in_edition(self):
+        """Published citations of the notes and corrections readers see: the bibliography's entries."""
+        return self.published().filter(
+            Q(annotation__in=Annotation.objects.published()) | Q(correction__in=Correction.objects.published())
+        )
+
+
+class SourceQuerySet(ModeratedQuerySet):
+    def citable(self):
+        """Accepted sources a contributor may cite: in the bibliography, or not cited yet.
+
+        Not one whose citing notes and corrections were all taken down: readers
+        no longer see it, so contributors are not offered it either.
+        """
+        in_bibliography = Q(pk__in=Citation.objects.in_edition().values("source"))
+        never_cited = ~Exists(Citation.objects.filter(source=OuterRef("pk")))
+        return self.published().filter(in_bibliography | never_cited)
 
 
 class Moderated(models.Model):
@@ -346,7 +364,7 @@ class Source(Moderated):
     doi = models.CharField("DOI", max_length=200, blank=True)
     isbn = models.CharField("ISBN", max_length=20, blank=True)
 
-    objects = ModeratedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["authors", "year", "title"]

@@ -17,6 +17,18 @@ SEED = ROOT / "fixtures" / "essay.txt"
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _site_request_class():
+    """The test client builds requests with the site's own request class (essay_site/wsgi.py), as gunicorn does."""
+    import django.test.client
+
+    from annotations.middleware import GuardedWSGIRequest
+
+    original, django.test.client.WSGIRequest = django.test.client.WSGIRequest, GuardedWSGIRequest
+    yield
+    django.test.client.WSGIRequest = original
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rendered pages, rate-limit counters)."""
@@ -61,6 +73,16 @@ def browser_type_launch_args():
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The tests' own tools run inline in the page (axe-core, string predicates): let them past the CSP.
+
+    The site's pages are checked against the CSP in a context that does not
+    bypass it (tests/test_browser_csp.py).
+    """
+    return {**browser_context_args, "bypass_csp": True}
 
 
 @pytest.fixture

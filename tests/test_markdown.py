@@ -56,3 +56,29 @@ def test_the_texts_kept_per_process_are_bounded_by_their_size():
         render_markdown_kept(f"{number} " + "A long note. " * 5_000)
     assert markdown._rendered.currsize <= markdown.RENDER_CACHE_BYTES
     assert len(markdown._rendered) < 200
+
+
+def test_ordinary_markdown_renders_as_the_apparatus_expects():
+    assert render_markdown("*Dokumenty* and **Izvestiia**, see [the text](https://example.org/a).") == (
+        '<p><em>Dokumenty</em> and <strong>Izvestiia</strong>, see '
+        '<a href="https://example.org/a" rel="nofollow noopener noreferrer ugc">the text</a>.</p>\n'
+    )
+    assert render_markdown("1. first\n2. second\n\n- a\n- b") == (
+        "<ol>\n<li>first</li>\n<li>second</li>\n</ol>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"
+    )
+    assert render_markdown("A<sub>2</sub> and <ins>new</ins> words") == "<p>A<sub>2</sub> and <ins>new</ins> words</p>\n"
+
+
+def test_deep_nesting_is_cut_at_the_limit_and_its_text_kept():
+    html = render_markdown(">" * 10_000 + " the end")
+    assert html.count("<blockquote>") == markdown.MAX_NESTING
+    assert "the end" in html and html.count("&gt;") == 10_000 - markdown.MAX_NESTING
+    raw = render_markdown("<ul><li>" * 1_000 + "deep")
+    assert raw.count("<li>") <= markdown.MAX_NESTING and "deep" in raw
+
+
+def test_nesting_within_the_limit_is_kept():
+    assert render_markdown("> a\n>> b\n\n- x\n  - y\n    > z *w*") == (
+        "<blockquote>\n<p>a</p>\n<blockquote>\n<p>b</p>\n</blockquote>\n</blockquote>\n"
+        "<ul>\n<li>x\n<ul>\n<li>y\n<blockquote>\n<p>z <em>w</em></p>\n</blockquote>\n</li>\n</ul>\n</li>\n</ul>\n"
+    )

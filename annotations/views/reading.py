@@ -322,11 +322,8 @@ class SourcesView(TemplateView):
         essay = Essay.objects.first()
         if essay is None:
             raise Http404("No edition has been loaded yet.")
-        published_note = Q(annotation__in=Annotation.objects.published())
-        published_correction = Q(correction__in=Correction.objects.published())
         citations = (
-            Citation.objects.published()
-            .filter(published_note | published_correction)
+            Citation.objects.in_edition()
             .select_related("source", "annotation__paragraph__section", "correction__paragraph__section")
         )
         sources = {}
