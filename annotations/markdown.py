@@ -25,6 +25,7 @@ import sys
 import threading
 
 import cachetools
+import cffi
 import nh3
 from cmarkgfm import cmark
 from django.utils.safestring import mark_safe
@@ -58,7 +59,7 @@ RENDER_CACHE_BYTES = 8 * 1024 * 1024
 def render_markdown(text):
     """Markdown → sanitised HTML (a plain str, safe to mark safe). Not kept: previews use it as typed."""
     markdown = _DEEP_CONTAINERS.sub(r"\1\2\\", _encodable(text or ""))
-    html = cmark.markdown_to_html(markdown, CMARK_OPTIONS)
+    html = _cmark_html(markdown)
     if _RAW_TAG.search(markdown):
         html = _nesting_limited(html)  # cmark's own elements nest no deeper than the lines allow
     return nh3.clean(
@@ -69,6 +70,22 @@ def render_markdown(text):
         link_rel="nofollow noopener noreferrer ugc",
         strip_comments=True,
     )
+
+
+# cmarkgfm's own wrapper never frees the HTML buffer cmark returns (a worker grew by the size of every
+# preview); ours does, with the C library's free, as cmark's documentation asks of its caller.
+_libc_ffi = cffi.FFI()
+_libc_ffi.cdef("void free(void *);")
+_libc = _libc_ffi.dlopen(None)
+
+
+def _cmark_html(markdown):
+    encoded = markdown.encode("utf-8")
+    buffer = cmark._cmark.lib.cmark_markdown_to_html(encoded, len(encoded), CMARK_OPTIONS)
+    try:
+        return cmark._cmark.ffi.string(buffer).decode("utf-8")
+    finally:
+        _libc.free(_libc_ffi.cast("void *", int(cmark._cmark.ffi.cast("uintptr_t", buffer))))
 
 
 def _nesting_limited(html):

@@ -82,3 +82,19 @@ def test_nesting_within_the_limit_is_kept():
         "<blockquote>\n<p>a</p>\n<blockquote>\n<p>b</p>\n</blockquote>\n</blockquote>\n"
         "<ul>\n<li>x\n<ul>\n<li>y\n<blockquote>\n<p>z <em>w</em></p>\n</blockquote>\n</li>\n</ul>\n</li>\n</ul>\n"
     )
+
+
+def test_each_rendering_frees_the_buffer_cmark_returned(monkeypatch):
+    # cmarkgfm's own wrapper leaks it: a worker grew by the size of every preview.
+    freed = []
+    real_free = markdown._libc.free
+
+    class CountingLibc:
+        def free(self, pointer):
+            freed.append(pointer)
+            real_free(pointer)
+
+    monkeypatch.setattr(markdown, "_libc", CountingLibc())
+    for number in range(3):
+        render_markdown(f"note {number}")
+    assert len(freed) == 3
