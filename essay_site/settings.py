@@ -145,9 +145,10 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         },
+        # A Redis of their own (RATELIMIT_REDIS_URL) if the shared one may evict keys under memory pressure.
         "ratelimit": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": os.environ.get("RATELIMIT_REDIS_URL") or os.environ["REDIS_URL"],
             "KEY_PREFIX": "ratelimit",
         },
     }

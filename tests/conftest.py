@@ -31,12 +31,30 @@ def _site_request_class():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (rendered pages, rate-limit counters)."""
+    """Each test starts with an empty cache (rendered pages)."""
     from django.core.cache import cache
 
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request, django_db_blocker):
+    """Rate-limit counters are rows of a table: a test that commits (a transactional one) leaves none behind.
+
+    Other tests' rows go with their transaction. Only a test that used the
+    database touches it (before that, the test database may not exist yet).
+    """
+    yield
+    used_database = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if used_database:
+        from django.core.cache import caches
+
+        with django_db_blocker.unblock():
+            caches["ratelimit"].clear()
 
 
 @pytest.fixture(autouse=True)
