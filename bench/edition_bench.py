@@ -66,12 +66,12 @@ def prepare(env, *, notes, corrections):
 
 
 class Gunicorn:
-    def __init__(self, env, *, workers):
+    def __init__(self, env, *, workers, cwd=ROOT):
         self.port = free_port()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "essay_site.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            cwd=cwd, env=env,
         )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
