@@ -5,12 +5,18 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from annotations.models import Essay
 
 # Playwright runs an event loop in the test thread; Django's ORM is still used
 # synchronously from the same tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests assert what holds, never how fast: no per-example deadline (a busy CI machine is slow at
+# random moments, and a deadline would fail a correct test). Speed lives in bench/.
+hypothesis_settings.register_profile("edition", deadline=None)
+hypothesis_settings.load_profile("edition")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "essay.txt"
