@@ -168,7 +168,7 @@ def site_data(db):
     paragraph = make_paragraph("The Treaty of Rapallo was signed in 1922 at Genoa, and Litvinov became Commissar in 1930.")
     note = make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_by=contributor)
     published = make_note(paragraph, "Genoa", status=Status.ACCEPTED, submitted_by=contributor)
-    correction = make_correction(paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="language")
+    correction = make_correction(paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="spelling")
     make_citation(published, make_source(), status=Status.ACCEPTED, submitted_by=contributor)
     make_citation(note, make_source(title="A pending source", status=Status.PENDING, submitted_by=contributor),
                   status=Status.PENDING, submitted_by=contributor)
