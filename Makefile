@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup browser fixtures bench clean
+.PHONY: run test setup browser fixtures bench clean serve upgrade backup restore deploy-check cluster-check load
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -53,6 +53,27 @@ browser:
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	  fi; \
 	fi
+
+## make serve: production on one machine (DEBUG off, gunicorn); needs SECRET_KEY, ALLOWED_HOSTS, SITE_URL (.env.example)
+serve: setup
+	$(PY) deploy/production.py serve
+
+## make upgrade: what make serve does before gunicorn starts: checks, migrate, load_edition, collectstatic
+upgrade: setup
+	$(PY) deploy/production.py upgrade
+
+## make backup: the whole database to backups/ (pg_dump on PostgreSQL, the online backup API on SQLite)
+backup: setup
+	$(PY) deploy/production.py manage backup_database
+
+## make restore FILE=backups/…: a backup into the configured (new, empty) database
+restore: setup
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/edition-….pgdump" >&2; exit 2; }
+	$(PY) deploy/production.py manage restore_database "$(FILE)"
+
+## make deploy-check: nginx -t on deploy/nginx/edition.conf, systemd-analyze verify on deploy/edition.service
+deploy-check: setup
+	deploy/check
 
 ## make fixtures: regenerate fixtures/essay.json (from essay.txt, introduction.md) and fixtures/apparatus.json (from apparatus.toml)
 fixtures: setup

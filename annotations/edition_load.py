@@ -127,8 +127,10 @@ class _FixtureLoad:
         ]
 
     def load(self):
+        self.first_records = []  # for rows with none yet, written together at the end
         for deserialized in self.rows:
             self._row_load(deserialized)
+        LoadedRow.objects.bulk_create(self.first_records)
         if self.report.added:
             # Rows were inserted with their own keys: move PostgreSQL's sequences past them.
             with connection.cursor() as cursor:
@@ -148,7 +150,7 @@ class _FixtureLoad:
                 self._guarded(wanted, lambda: self._add(deserialized, fixture_print))
         elif record is None:
             if row_fingerprint(current) == fixture_print:
-                self._record(current, fixture_print)
+                self._record_first(current, fixture_print)
                 self.report.unchanged += 1
             else:
                 self._skip(current, f"differs from the fixture and has no fingerprint of its loading ({_last_change(current)})")
@@ -170,9 +172,8 @@ class _FixtureLoad:
 
     def _add(self, deserialized, fixture_print):
         deserialized.save()  # a raw save, as loaddata's: the row exactly as the fixture has it
-        row = type(deserialized.object).objects.get(pk=deserialized.object.pk)
-        self._record(row, fixture_print)
-        self.report.added.append(_label(row))
+        self._record_first(deserialized.object, fixture_print)
+        self.report.added.append(_label(deserialized.object))
 
     def _update(self, current, wanted, fixture_print):
         fields = [
@@ -203,6 +204,12 @@ class _FixtureLoad:
             moderation.row_edit(current, user=None, fields=fields, comment=comment)
         self._record(type(current).objects.get(pk=current.pk), fixture_print)
         self.report.updated.append(_label(current))
+
+    def _record_first(self, row, fixture_print):
+        self.first_records.append(LoadedRow(
+            content_type=ContentType.objects.get_for_model(row), object_id=row.pk,
+            fixture_fingerprint=fixture_print, row_fingerprint=row_fingerprint(row),
+        ))
 
     def _record(self, row, fixture_print):
         LoadedRow.objects.update_or_create(

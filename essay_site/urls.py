@@ -4,12 +4,14 @@ from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
 from annotations.views import accounts
+from essay_site.views import healthz
 
 admin.site.site_header = "Annotated edition: moderation desk"
 admin.site.site_title = "Annotated edition"
 admin.site.index_title = "Moderation"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Sign-up, and log-in and password reset limited per IP; the rest of /accounts/ is django.contrib.auth's.
     path("accounts/signup/", accounts.SignUpView.as_view(), name="signup"),

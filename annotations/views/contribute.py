@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from annotations import moderation
+from annotations import drafts, moderation
 from annotations.forms import CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm
 from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
 from annotations.ratelimits import contribution_limited
@@ -34,6 +34,27 @@ def paragraph_or_404(anchor):
 
 def me_url(noun, pk):
     return f"{reverse('annotations:me')}#{noun}-{pk}"
+
+
+class LoginKeepingDraftMixin(LoginRequiredMixin):
+    """Send an anonymous visitor to log in; a form they posted (their session expired) waits for them.
+
+    The form's page then opens with what they typed (``draft_or``), ready to submit.
+    """
+
+    def handle_no_permission(self):
+        if self.request.method == "POST" and drafts.draft_keep(self.request):
+            messages.info(self.request, "Your session had expired. Log in, and what you typed will be filled in again.")
+        return super().handle_no_permission()
+
+
+def draft_or(request, data=None):
+    """The form data to show: a draft kept while the person logged in, else ``data``."""
+    draft = drafts.draft_take(request)
+    if draft is None:
+        return data
+    messages.info(request, "What you typed before logging in is filled in below: check it and submit it.")
+    return draft
 
 
 def refuse(request, message, *, status, item=None):
@@ -52,7 +73,7 @@ class ParagraphContributeView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class AnchoredCreateView(LoginRequiredMixin, View):
+class AnchoredCreateView(LoginKeepingDraftMixin, View):
     """Create a pending note or correction on a paragraph, optionally citing a source."""
 
     model = None
@@ -63,8 +84,9 @@ class AnchoredCreateView(LoginRequiredMixin, View):
     def get(self, request, anchor):
         paragraph = paragraph_or_404(anchor)
         selection = {name: request.GET[name] for name in SELECTION_PARAMETERS if name in request.GET}
-        form = self.form_class(initial=selection, paragraph=paragraph)
-        return self.render(request, paragraph, form, CitationForm(user=request.user))
+        data = draft_or(request)
+        form = self.form_class(data, initial=selection, paragraph=paragraph)
+        return self.render(request, paragraph, form, CitationForm(data, user=request.user))
 
     def post(self, request, anchor):
         paragraph = paragraph_or_404(anchor)
@@ -134,7 +156,7 @@ ITEM_KINDS = {
 }
 
 
-class OwnItemMixin(LoginRequiredMixin):
+class OwnItemMixin(LoginKeepingDraftMixin):
     """Resolve /me/<kind>/<pk>/: 404 when there is no such item, 403 when it is someone else's."""
 
     kinds = ITEM_KINDS
@@ -171,7 +193,7 @@ class ItemEditView(OwnItemMixin, View):
 
     def get(self, request, kind, pk):
         refused = self.refuse_unless_pending(request, "edited")
-        return refused or self.render(request, self.kind.form(self.item, request.user))
+        return refused or self.render(request, self.kind.form(self.item, request.user, draft_or(request)))
 
     def post(self, request, kind, pk):
         refused = self.refuse_unless_pending(request, "edited")
@@ -238,7 +260,9 @@ class CitationAddView(OwnItemMixin, View):
         return refuse(request, f"This {self.kind.noun} is {label}: sources can no longer be added to it.", status=409, item=self.item)
 
     def get(self, request, kind, pk):
-        return self.refuse_if_closed(request) or self.render(request, CitationForm(user=request.user, require=True))
+        return self.refuse_if_closed(request) or self.render(
+            request, CitationForm(draft_or(request), user=request.user, require=True)
+        )
 
     def post(self, request, kind, pk):
         refused = self.refuse_if_closed(request)
