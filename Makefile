@@ -75,6 +75,27 @@ restore: setup
 deploy-check: setup
 	deploy/check
 
+# $(call debian,PROGRAM,PACKAGE,WHAT): install Debian's PACKAGE when PROGRAM is missing (as root), else say how.
+define debian
+	@command -v $(1) >/dev/null || ls /usr/lib/postgresql/*/bin/$(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else \
+	    echo "$(3) needs $(2): sudo apt-get install $(2)" >&2; exit 1; \
+	  fi; }
+endef
+
+## make cluster-check: PostgreSQL, Redis and two app servers on loopback; prints what holds across them (ops/)
+cluster-check: setup
+	$(call debian,initdb,postgresql,The cluster check)
+	$(call debian,redis-server,redis-server,The cluster check)
+	$(PY) -m ops.cluster_check
+
+## make load: 50 readers, 10 contributors and a moderator for 60 s on gunicorn and PostgreSQL, then 60 s with faults (ops/)
+load: setup
+	$(call debian,initdb,postgresql,The load run)
+	$(PY) -m ops.load
+
 ## make fixtures: regenerate fixtures/essay.json (from essay.txt, introduction.md) and fixtures/apparatus.json (from apparatus.toml)
 fixtures: setup
 	rm -f build/fixtures.sqlite3 && mkdir -p build

@@ -205,3 +205,11 @@ def test_a_500_is_logged_with_the_exception(db, caplog):
         Client(raise_request_exception=False).get("/fail/500/")
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
+
+
+def test_a_request_for_an_unknown_host_is_logged_on_one_line():
+    script = "from django.test import Client\nprint(Client().get('/', HTTP_HOST='attacker.example').status_code)\n"
+    result = run_manage("shell", "--no-imports", "-c", script)
+    assert result.stdout.strip() == "400", result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "ERROR django.security.DisallowedHost" in lines[0] and "attacker.example" in lines[0]
