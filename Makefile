@@ -71,9 +71,10 @@ restore: setup
 	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/edition-….pgdump" >&2; exit 2; }
 	$(PY) deploy/production.py manage restore_database "$(FILE)"
 
-## make deploy-check: nginx -t on deploy/nginx/edition.conf, systemd-analyze verify on deploy/edition.service
+## make deploy-check: nginx -t and a run of deploy/nginx/edition.conf, systemd-analyze verify on deploy/edition.service
 deploy-check: setup
 	deploy/check
+	$(PY) -m ops.nginx_check
 
 # $(call debian,PROGRAM,PACKAGE,WHAT): install Debian's PACKAGE when PROGRAM is missing (as root), else say how.
 define debian

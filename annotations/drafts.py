@@ -8,8 +8,9 @@ lost: ``draft_keep`` stores the submitted fields in the session, under the
 form's path, and the form's page, once the person is logged in, opens with
 them filled in (``draft_take``). Passwords and the CSRF token are never kept.
 
-Bounded: one draft per path, the last few paths only; the request body itself
-is bounded by Django's DATA_UPLOAD_MAX_MEMORY_SIZE and DATA_UPLOAD_MAX_NUMBER_FIELDS.
+Bounded: a draft keeps at most FIELDS_KEPT fields of at most VALUE_KEPT
+characters each (a note's longest text fits), one draft per path, the last
+few paths only — a forged post cannot fill the session store.
 """
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.http import QueryDict
 
 SESSION_KEY = "drafts"
 PATHS_KEPT = 3
+FIELDS_KEPT = 40
+VALUE_KEPT = 12_000  # a note or a rationale is at most 10,000 characters
 # The fields a person typed, labelled as they appear on the CSRF failure page
 # (the others — hidden selectors, versions, choices — travel with them unseen).
 TYPED_TEXT = {
@@ -40,8 +43,9 @@ def _kept(name):
 
 
 def draft_fields(request):
-    """The submitted fields worth keeping, as (name, value) pairs in the form's order."""
-    return [(name, value) for name, values in request.POST.lists() if _kept(name) for value in values]
+    """The submitted fields worth keeping, as (name, value) pairs in the form's order (bounded)."""
+    fields = [(name, value) for name, values in request.POST.lists() if _kept(name) for value in values]
+    return [(name[:100], value[:VALUE_KEPT]) for name, value in fields[:FIELDS_KEPT]]
 
 
 def typed_text(fields):

@@ -213,3 +213,14 @@ def test_a_request_for_an_unknown_host_is_logged_on_one_line():
     assert result.stdout.strip() == "400", result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "ERROR django.security.DisallowedHost" in lines[0] and "attacker.example" in lines[0]
+
+
+def test_a_forged_post_keeps_a_bounded_draft(csrf_client, paragraph):
+    from annotations import drafts
+
+    csrf_client.cookies["sessionid"] = "forged"  # any session cookie: the draft goes into a new session
+    data = {f"field{n}": "x" * 30_000 for n in range(60)}  # under Django's 2.5 MB bound on a body
+    assert csrf_client.post(note_url(paragraph), {**data, "body": BODY}).status_code == 403
+    (session,) = Session.objects.all()
+    (kept,) = session.get_decoded()[drafts.SESSION_KEY].values()
+    assert len(kept) == drafts.FIELDS_KEPT and all(len(value) <= drafts.VALUE_KEPT for _, value in kept)
