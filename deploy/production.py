@@ -6,7 +6,7 @@ one (KEY=value lines, as in .env.example; the environment wins; systemd reads
 the same file), so they all act on the database the site serves.
 
     python deploy/production.py serve      # upgrade, then gunicorn in this process's place
-    python deploy/production.py upgrade    # checks, migrate, load_edition, collectstatic
+    python deploy/production.py upgrade    # checks, migrate, createcachetable, load_edition, collectstatic
     python deploy/production.py manage …   # any manage.py command in that environment
 
 ``serve`` and ``upgrade`` refuse to run, saying which variable is missing and
@@ -76,6 +76,7 @@ def manage(*args, env):
 def upgrade(env):
     manage("check", "--deploy", env=env)
     manage("migrate", "--noinput", env=env)
+    manage("createcachetable", env=env)  # for a cache kept in the database, if one is configured
     manage("load_edition", env=env)
     manage("collectstatic", "--noinput", "-v0", env=env)
 
