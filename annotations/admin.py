@@ -456,6 +456,7 @@ def quote_in_context(obj):
 
 class AnchoredReviewAdmin(ReviewAdmin):
     anchor_fields = ["paragraph", "exact", "prefix", "suffix", "start", "end", "orphaned"]
+    assessment_fields = ["certainty", "proposed_by", "checked_by"]
 
     def get_queryset(self, request):
         return (
@@ -512,6 +513,7 @@ class NoteAdmin(AnchoredReviewAdmin):
     readonly_fields = [*AnchoredReviewAdmin.anchor_fields, *ReviewAdmin.moderation_fields]
     fieldsets = [
         (None, {"fields": ["kind", "body", "credit"]}),
+        ("Certainty and responsibility", {"fields": AnchoredReviewAdmin.assessment_fields}),
         ("Where", {"fields": AnchoredReviewAdmin.anchor_fields}),
         ("Review", {"fields": ReviewAdmin.moderation_fields}),
     ]
@@ -533,6 +535,7 @@ class CorrectionAdmin(AnchoredReviewAdmin):
     readonly_fields = [*AnchoredReviewAdmin.anchor_fields, *ReviewAdmin.moderation_fields]
     fieldsets = [
         (None, {"fields": ["category", "replacement", "rationale", "credit"]}),
+        ("Certainty and responsibility", {"fields": AnchoredReviewAdmin.assessment_fields}),
         ("Where", {"fields": AnchoredReviewAdmin.anchor_fields}),
         ("Review", {"fields": ReviewAdmin.moderation_fields}),
     ]

@@ -3,7 +3,7 @@ Loading the edition from its fixtures without undoing anything (``load_edition``
 
 Fixture rows carry fixed primary keys. For each row, in file order, ``edition_load``:
 
-* **adds** it when the database has no row with its key;
+* **adds** it when the database has no row with its key (any more);
 * **skips** it, saying why, when the row was touched since it was loaded — a
   decision, a moderator's or editor's edit, a repair: the row's state no longer
   matches the fingerprint recorded when load_edition last wrote it
@@ -14,10 +14,12 @@ Fixture rows carry fixed primary keys. For each row, in file order, ``edition_lo
 * otherwise leaves it as it is.
 
 A row loaded before fingerprints were kept is adopted when it still equals its
-fixture, and skipped otherwise. Nothing is deleted, and no cache state is
-written: ``Essay.revision`` is not in the fixtures and only moves forward.
-A fixture whose keys are held by contributors' items is not loaded at all
-(its rows refer to each other by key).
+fixture, and skipped otherwise. No cache state is written: ``Essay.revision``
+is not in the fixtures and only moves forward. A fixture whose keys are held by
+contributors' items is not loaded at all (its rows refer to each other by key).
+Once an apparatus is loaded, the editors' published rows it no longer has are
+retired (``apparatus.apparatus_retire_superseded``: rejected with a reason, kept
+with their history); nothing else is removed.
 
 Usage::
 
@@ -38,6 +40,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from annotations import moderation
+from annotations.apparatus import apparatus_retire_superseded
 from annotations.models import EDITORS_CREDIT, Decision, Essay, LoadedRow, Moderated, Paragraph
 
 FIXTURES = settings.BASE_DIR / "fixtures"
@@ -55,6 +58,7 @@ class LoadReport:
     added: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: int = 0
+    retired: int = 0  # the editors' rows a newly loaded apparatus no longer has
     skipped: list = field(default_factory=list)  # (row, why)
     refused: list = field(default_factory=list)  # whole fixtures not loaded, with why
 
@@ -117,6 +121,11 @@ class _FixtureLoad:
                 for record in LoadedRow.objects.filter(content_type=content_type, object_id__in=keys)
             }
 
+    @property
+    def holds_apparatus(self):
+        """True for a fixture of the editorial apparatus (notes, corrections, sources), not of the essay."""
+        return any(issubclass(model, Moderated) for model in self.models)
+
     def clashes(self):
         """Contributors' items holding keys of this fixture (never loaded over)."""
         return [
@@ -144,10 +153,7 @@ class _FixtureLoad:
         record = self.records[model].get(wanted.pk)
         fixture_print = row_fingerprint(wanted)
         if current is None:
-            if record is not None:
-                self._skip(wanted, "removed from the database since it was loaded; not added again")
-            else:
-                self._guarded(wanted, lambda: self._add(deserialized, fixture_print))
+            self._guarded(wanted, lambda: self._add(deserialized, fixture_print))
         elif record is None:
             if row_fingerprint(current) == fixture_print:
                 self._record_first(current, fixture_print)
@@ -172,7 +178,10 @@ class _FixtureLoad:
 
     def _add(self, deserialized, fixture_print):
         deserialized.save()  # a raw save, as loaddata's: the row exactly as the fixture has it
-        self._record_first(deserialized.object, fixture_print)
+        if deserialized.object.pk in self.records[type(deserialized.object)]:  # a row removed since (retired)
+            self._record(deserialized.object, fixture_print)
+        else:
+            self._record_first(deserialized.object, fixture_print)
         self.report.added.append(_label(deserialized.object))
 
     def _update(self, current, wanted, fixture_print):
@@ -242,6 +251,8 @@ def edition_load(*, fixtures=EDITION_FIXTURES):
                 )
                 continue
             load.load()
+            if load.holds_apparatus:
+                report.retired += apparatus_retire_superseded(json.loads(path.read_text(encoding="utf-8")))
         if report.added:
             Essay.revision_bump()  # updates bumped it already, through the history helpers
     return report

@@ -8,7 +8,9 @@ human-readable permalink page. Each published note or accepted correction become
 TextQuoteSelector and a TextPositionSelector; a note's body is its Markdown as a
 TextualBody; a correction's bodies are the corrected wording (purpose
 ``editing``) and the rationale (``describing``); cited sources with a URL or DOI
-are linked bodies (``linking``). See https://www.w3.org/TR/annotation-model/.
+are linked bodies (``linking``). The ``creator`` is who proposed the item; its
+certainty is an ``assessing`` body whose creator is who checked it. See
+https://www.w3.org/TR/annotation-model/.
 """
 
 from django.urls import reverse
@@ -23,10 +25,26 @@ def _timestamp(value):
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _creator(item):
+def _agent(item, name, *, contributor=False):
+    """The editors are an Organization; a contributor is a Person known by a nickname, a moderator by name."""
     if item.credit:
-        return {"type": "Organization", "name": item.credited_to}
-    return {"type": "Person", "nickname": item.credited_to}
+        return {"type": "Organization", "name": name}
+    return {"type": "Person", "nickname" if contributor else "name": name}
+
+
+def _assessment_body(item):
+    """How sure the edition is of the item, stated by whoever checked it (the body's creator)."""
+    checker = item.checker
+    body = {
+        "type": "TextualBody",
+        "purpose": "assessing",
+        "value": f"Certainty: {item.certainty}." + (f" Checked by {checker}." if checker else ""),
+        "format": "text/plain",
+        "language": "en",
+    }
+    if checker:
+        body["creator"] = _agent(item, checker)
+    return body
 
 
 def _source_link(source):
@@ -63,8 +81,8 @@ def _annotation(item, *, route, motivation, bodies, absolute, citations):
         "motivation": motivation,
         "created": _timestamp(item.submitted_at),
         "modified": _timestamp(item.updated_at),
-        "creator": _creator(item),
-        "body": [*bodies, *_citation_bodies(citations)],
+        "creator": _agent(item, item.proposer, contributor=not item.proposed_by),
+        "body": [*bodies, _assessment_body(item), *_citation_bodies(citations)],
         "target": _target(item, absolute),
     }
 

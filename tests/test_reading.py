@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from annotations import moderation
-from annotations.models import Annotation, Correction, Status
+from annotations.models import Annotation, Correction, CrossReference, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.test_rendering import Walk
 
@@ -69,7 +70,7 @@ def test_the_paragraph_text_reads_back_as_the_original_once_apparatus_is_skipped
 def test_paragraph_text_and_contributions_are_escaped(client, db):
     paragraph = make_paragraph('Stalin said "<b>no</b>" & left.')
     make_note(paragraph, "<b>no</b>", body="<img src=x onerror=alert(1)> **bold**")
-    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.LANGUAGE)
+    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.WORDING)
     html = page(client)
     assert "&lt;b&gt;no&lt;/b&gt;" in html
     assert "onerror" not in html and "<script>alert(2)" not in html
@@ -346,3 +347,56 @@ def test_cite_this_passage_carries_the_paragraphs_locator_and_anchor(client, see
     assert re.search(
         rf'id="cite-{paragraph.anchor}">.*?{re.escape(paragraph.locator)}\. http://testserver/#{paragraph.anchor}\.', html
     )
+
+
+# --- certainty and responsibility ---------------------------------------------------------------
+
+
+def test_a_contribution_is_shown_as_proposed_by_its_contributor_and_checked_by_the_moderator_who_accepted_it(client, moderator):
+    contributor = make_user("alice")
+    note = make_note(status=Status.PENDING, submitted_by=contributor, body="Signed at Rapallo, near Genoa.")
+    assert (note.certainty, note.proposer, note.checker) == ("medium", "alice", "")
+    moderation.item_approve(note, moderator=moderator)
+    for url in (EDITION, note.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert re.search(rf"Proposed by alice, checked by {moderator.username}\s+·\s+<span[^>]*>certainty medium</span>", meta)
+
+
+def test_an_editorial_item_names_who_proposed_and_who_checked_it_and_how_sure_it_is(client, db):
+    correction = make_correction(
+        credit="The editors", proposed_by="The editors (first edition)", checked_by="A second reader", certainty="low",
+    )
+    for url in (EDITION, correction.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert "Proposed by The editors (first edition), checked by A second reader" in meta
+        assert '<span class="certainty certainty-low">certainty low</span>' in meta
+
+
+# --- cross-references ---------------------------------------------------------------------------
+
+
+def test_a_cross_reference_links_to_the_related_items_entry_in_the_edition(client, db):
+    paragraph = make_paragraph("The treaty bound the USSR only if France acted first, as the protocol said.")
+    note = make_note(paragraph, exact="only if France acted first")
+    correction = make_correction(paragraph, exact="protocol", replacement="protocol of signature", category="wording")
+    CrossReference.objects.create(from_note=note, to_correction=correction)
+    expected = (
+        f'See also <a href="{EDITION}#correction-{correction.pk}">the correction of “protocol”</a> ({paragraph.locator}).'
+    )
+    for url in (EDITION, note.get_absolute_url()):
+        assert expected in page(client, url)
+    assert f'id="correction-{correction.pk}"' in page(client)
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_a_cross_reference_to_an_item_readers_cannot_see_is_not_shown(client, db, status):
+    note = make_note()
+    hidden = make_correction(status=status)
+    CrossReference.objects.create(from_note=note, to_correction=hidden)
+    assert "See also" not in page(client) and "See also" not in page(client, note.get_absolute_url())
+
+
+def test_an_item_cannot_refer_to_itself(db):
+    note = make_note()
+    with pytest.raises(ValidationError):
+        CrossReference(from_note=note, to_note=note).full_clean()

@@ -12,7 +12,7 @@ from annotations.models import Annotation, Citation, Correction
 
 def _published_with_citations(model):
     citations = Citation.objects.published().select_related("source")
-    return model.objects.published().select_related("paragraph", "submitted_by").prefetch_related(
+    return model.objects.published().with_people().select_related("paragraph").prefetch_related(
         Prefetch("citations", queryset=citations, to_attr="public_citations")
     )
 

@@ -70,8 +70,8 @@ def _visible_citations(items, *, scope, own_pending_by=None):
 
 def _published_items(essay):
     in_essay = Q(paragraph__section__essay=essay)
-    notes = list(Annotation.objects.published().filter(in_essay).select_related("submitted_by"))
-    corrections = list(Correction.objects.published().filter(in_essay).select_related("submitted_by"))
+    notes = list(Annotation.objects.published().filter(in_essay).for_display())
+    corrections = list(Correction.objects.published().filter(in_essay).for_display())
     return notes, corrections
 
 
@@ -80,8 +80,8 @@ def own_pending_items(essay, user):
     if not user.is_authenticated or essay is None:
         return [], []
     mine = Q(paragraph__section__essay=essay, orphaned=False)
-    notes = list(Annotation.objects.pending().submitted_by(user).filter(mine).select_related("submitted_by"))
-    corrections = list(Correction.objects.pending().submitted_by(user).filter(mine).select_related("submitted_by"))
+    notes = list(Annotation.objects.pending().submitted_by(user).filter(mine).for_display())
+    corrections = list(Correction.objects.pending().submitted_by(user).filter(mine).for_display())
     return notes, corrections
 
 
@@ -280,7 +280,7 @@ class _ItemPermalinkView(DetailView):
         visible = Q(pk__in=self.model.objects.published())
         if self.request.user.is_authenticated:
             visible |= Q(pk__in=self.model.objects.pending().submitted_by(self.request.user).filter(orphaned=False))
-        return self.model.objects.filter(visible).select_related("paragraph__section__essay", "submitted_by")
+        return self.model.objects.filter(visible).for_display().select_related("paragraph__section__essay")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

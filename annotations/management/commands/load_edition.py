@@ -25,6 +25,8 @@ class Command(BaseCommand):
         for message in report.refused:
             self.stderr.write(message)
         if verbosity:
+            if report.retired:
+                self.stdout.write(f"Retired {report.retired} editorial items that this apparatus no longer has.")
             self.stdout.write(f"Loaded the edition: {Essay.objects.first()} ({report.summary()}).")
             for row, why in report.skipped:
                 self.stdout.write(f"  left as it is: {row}: {why}")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0002_moderation_groups'),
+        ('annotations', '0005_apparatus_cross_references'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
