@@ -13,8 +13,9 @@ Fixture rows carry fixed primary keys. For each row, in file order, ``edition_lo
   changes) and moving the edition's revision on;
 * otherwise leaves it as it is.
 
-A row loaded before fingerprints were kept is adopted when it still equals its
-fixture, and skipped otherwise. No cache state is written: ``Essay.revision``
+A row loaded before fingerprints were kept (by ``loaddata``) is adopted when it
+still equals its fixture, updated when nothing in the site ever changed it (no
+history, first version), and skipped otherwise. No cache state is written: ``Essay.revision``
 is not in the fixtures and only moves forward. A fixture whose keys are held by
 contributors' items is not loaded at all (its rows refer to each other by key).
 Once an apparatus is loaded, the editors' published rows it no longer has are
@@ -93,6 +94,14 @@ def _is_editorial(row):
     return row.credit == EDITORS_CREDIT and row.submitted_by_id is None
 
 
+def _never_changed_here(row):
+    """No decision, edit or repair ever touched the row: it has no history, and its version is the first.
+
+    (Every change made through the site records a revision; decisions and edits also raise the version.)
+    """
+    return getattr(row, "version", 1) == 1 and not Version.objects.get_for_object(row).exists()
+
+
 def _last_change(row):
     version = Version.objects.get_for_object(row).select_related("revision__user").first()
     if version is None:
@@ -154,12 +163,14 @@ class _FixtureLoad:
         fixture_print = row_fingerprint(wanted)
         if current is None:
             self._guarded(wanted, lambda: self._add(deserialized, fixture_print))
-        elif record is None:
+        elif record is None:  # loaded before fingerprints were kept
             if row_fingerprint(current) == fixture_print:
                 self._record_first(current, fixture_print)
                 self.report.unchanged += 1
+            elif _never_changed_here(current):
+                self._guarded(current, lambda: self._update(current, wanted, fixture_print))
             else:
-                self._skip(current, f"differs from the fixture and has no fingerprint of its loading ({_last_change(current)})")
+                self._skip(current, f"changed here before fingerprints were kept ({_last_change(current)})")
         elif row_fingerprint(current) != record.row_fingerprint:
             self._skip(current, f"touched since it was loaded ({_last_change(current)})")
         elif record.fixture_fingerprint == fixture_print:

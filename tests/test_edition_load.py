@@ -236,17 +236,21 @@ def test_rows_new_in_the_fixture_are_added(client, db, tmp_path):
     assert f'id="note-{newest}"' in anonymous_page(client)
 
 
-def test_an_edition_loaded_by_the_old_loader_keeps_a_moderators_rejection(db, moderator, capsys):
-    # Databases loaded before fingerprints were kept: loaddata wrote the rows.
+def test_an_edition_loaded_by_the_old_loader_is_upgraded_but_keeps_a_moderators_rejection(db, moderator, capsys):
+    # Databases loaded before fingerprints were kept: loaddata wrote the rows, from an older fixture.
     call_command("loaddata", "essay", "apparatus", verbosity=0)
-    correction = editorial(Correction).first()
-    moderation.item_reopen(correction, moderator=moderator, reason="Checking.")
-    moderation.item_reject(Correction.objects.get(pk=correction.pk), moderator=moderator, reason="Wrong.")
+    rejected, older = editorial(Correction)[0], editorial(Correction)[1]
+    moderation.item_reopen(rejected, moderator=moderator, reason="Checking.")
+    moderation.item_reject(Correction.objects.get(pk=rejected.pk), moderator=moderator, reason="Wrong.")
+    Correction.objects.filter(pk=older.pk).update(rationale="The older edition's rationale.")  # as loaddata left it
     log = decision_log()
     call_command("load_edition", verbosity=1)
-    assert Correction.objects.get(pk=correction.pk).status == Status.REJECTED
+    assert Correction.objects.get(pk=rejected.pk).status == Status.REJECTED
+    assert Correction.objects.get(pk=older.pk).rationale == older.rationale  # never changed here: upgraded
     assert decision_log() == log
-    assert f"annotations.correction {correction.pk}: differs from the fixture" in capsys.readouterr().out
-    # Every other row is adopted: from now on its changes are told apart from the fixture's.
+    out = capsys.readouterr().out
+    assert f"annotations.correction {rejected.pk}: changed here before fingerprints were kept" in out
+    assert "pending review → rejected: Wrong." in out
+    # Every other row is adopted or upgraded: from now on its changes are told apart from the fixture's.
     fixture_rows = sum(len(json.loads(path.read_text(encoding="utf-8"))) for path in EDITION_FIXTURES)
     assert LoadedRow.objects.count() == fixture_rows - 1
