@@ -63,10 +63,6 @@ class LoadReport:
     skipped: list = field(default_factory=list)  # (row, why)
     refused: list = field(default_factory=list)  # whole fixtures not loaded, with why
 
-    @property
-    def changed(self):
-        return bool(self.added or self.updated)
-
     def summary(self):
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
