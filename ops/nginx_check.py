@@ -153,13 +153,14 @@ def main():
             report(asked == 2, f"{path}: never served from the cache",
                    f"headers {ANSWERS[path] or 'none'}: {statuses}, the application asked {asked} times")
         first = nginx.get("/short-lived")[1].get("X-Cache-Status")
-        time.sleep(1.5)  # past its s-maxage
+        time.sleep(2.5)  # past its s-maxage of 1 s (nginx counts expiry in whole seconds)
         status, headers, body = nginx.get("/short-lived")
         asked_with = StandIn.seen_headers["/short-lived"].get("If-None-Match")
-        report(headers.get("X-Cache-Status") == "REVALIDATED" and status == 200 and body == "answer 1 for /short-lived",
+        report(headers.get("X-Cache-Status") == "REVALIDATED" and body == "answer 1 for /short-lived",
                "an expired page is revalidated with the application's ETag, not fetched again",
-               f"{first}, then after its s-maxage: {headers.get('X-Cache-Status')} (asked with If-None-Match "
-               f"{asked_with}; the application answered 304 and the cached body was served)")
+               f"{first}, then after its s-maxage: {headers.get('X-Cache-Status')} {status}; the application was "
+               f"asked {StandIn.hits['/short-lived']} times, the last with If-None-Match {asked_with}; "
+               f"body served: {body!r}")
         statuses, asked = twice(nginx, "/public", headers={"Cookie": "sessionid=someone"})
         report(asked == 2 and statuses == ["BYPASS", "BYPASS"],
                "a visitor with a session never gets a shared page", f"{statuses}, the application asked {asked} times")
