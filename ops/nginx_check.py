@@ -94,7 +94,7 @@ class Nginx:
         self.process = subprocess.Popen(["nginx", "-c", str(self.dir / "nginx.conf"), "-p", f"{self.dir}/",
                                          "-g", "daemon off;"], stderr=subprocess.PIPE)
         wait_for("nginx", lambda: self.get("/static/annotations/edition.css")[0] == 200, seconds=20,
-                 process=self.process)
+                 process=self.process, stop=self.stop)
 
     def get(self, path, *, headers=None, https=True):
         if https:

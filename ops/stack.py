@@ -61,7 +61,8 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_for(what, ready, *, seconds=60, process=None):
+def wait_for(what, ready, *, seconds=60, process=None, stop=None):
+    """Wait until ``ready()``; if it never is, ``stop()`` what was started (no orphan is left) and say so."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -72,6 +73,8 @@ def wait_for(what, ready, *, seconds=60, process=None):
         except OSError:
             pass
         time.sleep(0.2)
+    if stop is not None:
+        stop()
     raise SystemExit(f"{what} did not start within {seconds} s")
 
 
@@ -151,7 +154,7 @@ class Redis:
             stdout=subprocess.DEVNULL,
         )
         wait_for("Redis", lambda: socket.create_connection(("127.0.0.1", self.port), timeout=1).close() or True,
-                 process=self.process)
+                 process=self.process, stop=self.stop)
 
     @property
     def url(self):
@@ -235,7 +238,8 @@ class AppServer:
             cwd=ROOT, env={**env, "GUNICORN_BIND": self.base, "WEB_CONCURRENCY": str(workers)},
             stderr=self.log.open("w") if self.log else None,
         )
-        wait_for(f"app server {name}", lambda: Client(self.base).get("/healthz")[0] == 200, process=self.process)
+        wait_for(f"app server {name}", lambda: Client(self.base).get("/healthz")[0] == 200, process=self.process,
+                 stop=self.stop)
 
     def workers(self):
         pids = []
