@@ -111,7 +111,7 @@ fixtures: setup
 	  annotations.crossreference --indent 1 -o fixtures/apparatus.json
 	rm -rf build
 
-## make bench: / with 1,000 notes and 100 corrections against a static copy of its HTML, on gunicorn (bench/)
+## make bench: / with 1,000 notes and 100 corrections against a static copy of its HTML (plain, gzip, brotli, 304), a signed-in contributor, render costs, on gunicorn (bench/)
 bench: setup
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -10,6 +10,15 @@ def _ensure_groups(sender, using, apps=global_apps, **kwargs):
     groups_ensure(apps, using=using)
 
 
+def _ensure_search_index(sender, using, **kwargs):
+    # A migration that rebuilds a table on SQLite drops the search index's triggers with it.
+    from django.db import connections
+
+    from annotations.search import search_index_ensure
+
+    search_index_ensure(connections[using])
+
+
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Annotated edition"
@@ -17,3 +26,4 @@ class AnnotationsConfig(AppConfig):
     def ready(self):
         # After the auth app's own post_migrate handler has created the permissions.
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="annotations_groups")
+        post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="annotations_search_index")

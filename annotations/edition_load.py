@@ -47,7 +47,7 @@ from annotations.models import EDITORS_CREDIT, Decision, Essay, LoadedRow, Moder
 FIXTURES = settings.BASE_DIR / "fixtures"
 EDITION_FIXTURES = (FIXTURES / "essay.json", FIXTURES / "apparatus.json")
 # Columns that move without anyone touching the content.
-_BOOKKEEPING = {"updated_at", "revision"}
+_BOOKKEEPING = {"updated_at"} | Essay.CACHE_STATE
 # A fixture's row version is not the row's: an update from a fixture raises the row's own.
 _NOT_COPIED = {"version"}
 

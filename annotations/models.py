@@ -49,6 +49,11 @@ class Essay(models.Model):
     # Cache state, not content: left out of fixtures (serialize=False) and
     # only ever moved forward, by revision_bump.
     revision = models.PositiveIntegerField(default=1, editable=False, serialize=False)
+    # When the revision last moved: the Last-Modified of the cached page.
+    revised_at = models.DateTimeField(default=timezone.now, editable=False, serialize=False)
+
+    # Moved only by revision_bump, never written by a save nor loaded from a fixture.
+    CACHE_STATE = frozenset({"revision", "revised_at"})
 
     class Meta:
         ordering = ["title"]
@@ -61,17 +66,18 @@ class Essay(models.Model):
 
     def save(self, *args, **kwargs):
         # Saving an instance read before a bump must not write an older
-        # revision back: an update leaves the column to revision_bump.
+        # revision back: an update leaves the columns to revision_bump.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
-                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name != "revision"
+                field.name for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.CACHE_STATE
             ]
         super().save(*args, **kwargs)
 
     @staticmethod
     def revision_bump():
         """Invalidate every cached rendering of the edition (all processes)."""
-        Essay.objects.update(revision=F("revision") + 1)
+        Essay.objects.update(revision=F("revision") + 1, revised_at=timezone.now())
 
 
 class Section(models.Model):
@@ -203,6 +209,18 @@ class CitationQuerySet(ModeratedQuerySet):
     def published(self):
         return self.filter(PUBLIC_CITATION)
 
+    def in_bibliography(self):
+        """Public citations of published notes and corrections: what the bibliography (/sources/) lists."""
+        return self.published().filter(
+            Q(annotation__in=Annotation.objects.published()) | Q(correction__in=Correction.objects.published())
+        )
+
+
+class SourceQuerySet(ModeratedQuerySet):
+    def in_bibliography(self):
+        """Sources cited by a published note or correction through a public citation."""
+        return self.filter(pk__in=Citation.objects.in_bibliography().values("source"))
+
 
 def _person_named(user):
     return user.get_full_name() or user.get_username()
@@ -326,8 +344,15 @@ class Assessed(models.Model):
 
     @property
     def see_also(self):
-        """The related items readers are pointed to: those they can see."""
-        return [reference.target for reference in self.references_out.all() if reference.target.is_public]
+        """The related items readers are pointed to: those they can see.
+
+        ``related_items`` (every related item, set by the edition's assembly in
+        one query for a whole page) is used when present; else the references.
+        """
+        related = getattr(self, "related_items", None)
+        if related is None:
+            related = [reference.target for reference in self.references_out.all()]
+        return [item for item in related if item.is_public]
 
     @property
     def edition_url(self):
@@ -480,7 +505,7 @@ class Source(Moderated):
     doi = models.CharField("DOI", max_length=200, blank=True)
     isbn = models.CharField("ISBN", max_length=20, blank=True)
 
-    objects = ModeratedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["authors", "year", "title"]

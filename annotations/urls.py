@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from annotations import feeds
-from annotations.views import contribute, export, reading
+from annotations.views import citations, contribute, export, reading, search
 
 app_name = "annotations"
+register_converter(citations.FormatConverter, "citation_format")
 
 urlpatterns = [
     # Reading: the edition and its permalinks.
@@ -11,6 +12,16 @@ urlpatterns = [
     path("notes/<int:pk>/", reading.NoteView.as_view(), name="note"),
     path("corrections/<int:pk>/", reading.CorrectionView.as_view(), name="correction"),
     path("sources/", reading.SourcesView.as_view(), name="sources"),
+    # Citations to take away: CSL-JSON (.json), BibTeX (.bib), RIS (.ris).
+    path("sources.<citation_format:format>", citations.SourcesDownloadView.as_view(), name="sources_download"),
+    path("edition.<citation_format:format>", citations.EditionDownloadView.as_view(), name="edition_download"),
+    path("notes/<int:pk>/citation.<citation_format:format>", citations.NoteDownloadView.as_view(), name="note_download"),
+    path(
+        "corrections/<int:pk>/citation.<citation_format:format>",
+        citations.CorrectionDownloadView.as_view(),
+        name="correction_download",
+    ),
+    path("search/", search.SearchView.as_view(), name="search"),
     # Contributing: from a paragraph (with or without a text selection), and one's own items.
     path("p/<str:anchor>/", contribute.ParagraphContributeView.as_view(), name="paragraph_contribute"),
     path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),
@@ -20,7 +31,7 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
     # The apparatus as W3C Web Annotations (JSON-LD).
-    path("annotations/", export.AnnotationCollectionView.as_view(), name="w3c_collection"),
+    path("annotations/", export.AnnotationContainerView.as_view(), name="w3c_collection"),
     path("annotations/note-<int:pk>/", export.NoteAnnotationView.as_view(), name="w3c_note"),
     path("annotations/correction-<int:pk>/", export.CorrectionAnnotationView.as_view(), name="w3c_correction"),
     # Feeds.

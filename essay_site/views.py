@@ -1,12 +1,13 @@
-"""The site's own views: the health check and the CSRF failure page (settings.CSRF_FAILURE_VIEW)."""
+"""The site's own views: the health check, the CSRF failure page (settings.CSRF_FAILURE_VIEW) and the 500 page."""
 
 import uuid
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 
@@ -74,3 +75,12 @@ def csrf_failure(request, reason=""):
         "action": request.get_full_path(),
     }
     return render(request, "403_csrf.html", context, status=403)
+
+
+def server_error(request):
+    """urls.handler500: the 500 page, given the request and nothing else.
+
+    No context processor runs (the failure may be the database's, and the user
+    is read from it); the header only needs the request for its log-in link.
+    """
+    return HttpResponseServerError(loader.get_template("500.html").render({"request": request}))

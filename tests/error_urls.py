@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.urls import include, path
 
+from essay_site.urls import handler500  # noqa: F401 - the site's own 500 page
+
 
 def fail_with(error):
     def view(request):
