@@ -51,7 +51,7 @@ for _model in (Annotation, Correction, Source, Citation, Paragraph, Section, Cro
         reversion.register(_model)
 if not reversion.is_registered(Essay):
     # Its revision counter is a cache key that moves with every decision, not part of the text.
-    reversion.register(Essay, exclude=("revision", "revised_at"))
+    reversion.register(Essay, exclude=tuple(Essay.CACHE_STATE))
 
 
 class TransitionError(Exception):
@@ -415,6 +415,16 @@ def item_edit(item, *, user, fields, expected_version, comment=""):
         Essay.revision_bump()
         _record_revision(item, user=user, comment=comment or f"Edited: {', '.join(fields)}.")
     return item
+
+
+def row_edit(row, *, user, fields, comment):
+    """Save a change to a row that has no version (the essay, a section), with its history."""
+    with transaction.atomic():
+        _record_baseline(type(row).objects.get(pk=row.pk))
+        row.save(update_fields=fields)
+        Essay.revision_bump()
+        _record_revision(row, user=user, comment=comment)
+    return row
 
 
 def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_version=None):

@@ -85,6 +85,15 @@ def test_load_edition_releases_version_one_of_the_essay_and_its_apparatus_once(d
     assert Release.objects.count() == 1
 
 
+def test_load_edition_releases_nothing_while_the_apparatus_is_refused(seeded_essay, capsys):
+    # A contributor's note holding a primary key the apparatus fixture also uses: the apparatus is not loaded.
+    make_note(seeded_essay.sections.get(position=1).paragraphs.get(position=1), "November 1917", status=Status.PENDING,
+              submitted_by=make_user("contributor"), pk=1)
+    call_command("load_edition", verbosity=0)
+    assert "apparatus was not loaded" in capsys.readouterr().err
+    assert not Release.objects.exists()  # version 1 is the edition with its apparatus, released once it loads
+
+
 def test_a_release_is_a_list_of_stored_versions_and_unchanged_items_share_theirs(apparatus, editor_user, moderator_user):
     first = release(editor_user)
     # Every row it shows now has a stored version: the factories saved them outside any revision.
