@@ -12,6 +12,10 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from markdownx.fields import MarkdownxFormField
 
 from annotations import identifiers, text
@@ -119,6 +123,20 @@ class QuotedSpanForm(forms.ModelForm):
             if cleaned.get("start") is not None:
                 return STALE_SELECTION
         return str(error)
+
+    def validate_unique(self):
+        """Also refuse what the contributor already has pending, word for word (a form sent again)."""
+        super().validate_unique()
+        if self.anchor is None or self.errors:
+            return
+        twin = type(self.instance).objects.pending_twin_of(self.instance)
+        if twin is not None:
+            noun = self.instance._meta.verbose_name
+            self.add_error(None, format_html(
+                "You already sent this {} on {}, and it is waiting for a moderator: "
+                '<a href="{}">see it in My contributions</a>. Nothing new was saved; to change it, edit that one.',
+                noun, date_format(localtime(twin.submitted_at), "j F Y"), f"{reverse('annotations:me')}#{twin.entry_anchor}",
+            ))
 
     def changes(self):
         """Field → value of an edit, for ``moderation.item_revise``."""
