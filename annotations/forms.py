@@ -238,16 +238,25 @@ class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = ["kind", "authors", "title", "container", "publisher", "year", "url", "doi", "isbn"]
-        labels = {"kind": "Type", "url": "URL (http or https)"}
+        labels = {"kind": "Type of source", "url": "URL (http or https)"}
         help_texts = {
             "doi": "e.g. 10.1017/CBO9780511523724",
             "isbn": "ISBN-10 or ISBN-13; hyphens are fine.",
+        }
+        widgets = {"kind": forms.RadioSelect}
+        error_messages = {
+            "kind": {"required": "Choose what the new source is first: "
+                     + ", ".join(label for _value, label in Source.Kind.choices) + "."},
         }
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         self.duplicate = None
         super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            # The type is asked for, never assumed: no radio button is checked until the contributor picks one.
+            self.initial.pop("kind", None)
+            self.fields["kind"].initial = None
         self.fields["url"] = forms.CharField(label="URL (http or https)", max_length=500, required=False)
         self.fields["year"].widget.attrs.update(min="1", max="2100")
 

@@ -116,6 +116,7 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     page.fill("#id_replacement", "After 24 years (1917–1941)")
     page.fill("#id_rationale", "The span is from 1917 to 1941.")
     page.check("input[name=cite-choice][value=new]")
+    page.check("input[name=source-kind][value=book]")
     page.fill("#id_source-title", "The Soviet Union and the Struggle for Collective Security in Europe")
     page.fill("#id_source-authors", "Haslam, Jonathan")
     page.fill("#id_source-year", "1984")

@@ -233,6 +233,22 @@ def test_note_with_a_new_source_creates_it_pending(client, contributor, paragrap
     assert Citation.objects.get().source == source
 
 
+def test_a_new_source_without_its_type_is_refused_and_what_was_typed_kept(client, contributor, paragraph):
+    data = note_data(**new_source())
+    del data["source-kind"]
+    response = client.post(note_url(paragraph), data)
+    assert_refused_and_kept(response, "Rapallo is on the Ligurian coast.", "Russia and the West under Lenin and Stalin", "Little, Brown")
+    assert "Choose what the new source is first" in response.content.decode()
+    assert counts() == [0, 0, 0, 0]
+
+
+def test_the_type_of_a_new_source_is_asked_for_not_assumed(client, contributor, paragraph):
+    html = client.get(note_url(paragraph)).content.decode()
+    kinds = re.findall(r'<input type="radio" name="source-kind"[^>]*>', html)
+    assert len(kinds) == len(Source.Kind.choices)
+    assert not any("checked" in kind for kind in kinds)
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
