@@ -95,6 +95,10 @@ class QuotedSpanForm(forms.ModelForm):
         if instance is not None and instance.pk and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(instance, name) for name in (*self.ANCHOR_FIELDS, "version")}
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Whoever opens the form (from the toolbar, after logging in) starts in it, at the words chosen;
+            # a form that came back starts at its error summary instead (_form_alert.html).
+            self.fields["exact"].widget.attrs["autofocus"] = True
 
     def clean(self):
         cleaned = super().clean()

@@ -104,7 +104,7 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     page.fill("#id_body", "Most observers in *1941* expected a German victory.")
     page.wait_for_function("document.querySelector('.markdownx-preview').innerHTML.includes('<em>1941</em>')")
     page.click("form.contribute-form button[type=submit]")
-    page.wait_for_url("**/me/#note-*")
+    page.wait_for_url("**/me/#landed-*")
 
     # A correction with a new source.
     page.goto(base + "/")
@@ -123,7 +123,7 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     page.fill("#id_source-isbn", "0-333-30050-5")
     page.fill("#id_cite-locator", "p. 3")
     page.click("form.contribute-form button[type=submit]")
-    page.wait_for_url("**/me/#correction-*")
+    page.wait_for_url("**/me/#landed-*")
 
     note, correction = Annotation.objects.get(submitted_by__username="ada"), Correction.objects.get(submitted_by__username="ada")
     assert (note.exact, note.start) == (NOTE_PHRASE, paragraph.text.index(NOTE_PHRASE))
@@ -138,12 +138,12 @@ def test_select_add_a_note_and_a_sourced_correction_then_edit_and_withdraw(page,
     mine.get_by_role("link", name="Edit").click()
     page.fill("#id_body", "Few observers in 1941 expected the regime to last the year.")
     page.click("form.contribute-form button[type=submit]")
-    page.wait_for_url("**/me/#note-*")
+    page.wait_for_url("**/me/#landed-*")
     assert "expected the regime to last" in page.locator(f"#note-{note.pk}").inner_text()
     assert "version 2" in page.locator(f"#note-{note.pk}").inner_text()
     page.locator(f"#correction-{correction.pk}").get_by_role("link", name="Withdraw").click()
     page.get_by_role("button", name="Withdraw it").click()
-    page.wait_for_url("**/me/#correction-*")
+    page.wait_for_url("**/me/#landed-*")
     assert "Withdrawn" in page.locator(f"#correction-{correction.pk}").inner_text()
     assert page.locator(f"#correction-{correction.pk}").get_by_role("link", name="Edit").count() == 0
 
@@ -230,6 +230,8 @@ def test_anonymous_reader_goes_from_the_toolbar_to_log_in_and_back_to_the_form(p
     page.click("main button[type=submit]")
     page.wait_for_url("**/note/?*")
     assert page.input_value("#id_exact") == NOTE_PHRASE
+    # The form has the focus, at the words chosen, not the page's body.
+    page.wait_for_function("() => document.activeElement.id === 'id_exact'")
 
 
 def test_without_javascript_a_note_is_added_by_typing_the_words(browser, site):
@@ -251,7 +253,7 @@ def test_without_javascript_a_note_is_added_by_typing_the_words(browser, site):
     assert page.input_value("#id_body") == "Typed without JavaScript."
     page.fill("#id_exact", "the Soviet government")
     page.click("form.contribute-form button[type=submit]")
-    page.wait_for_url("**/me/#note-*")
+    page.wait_for_url("**/me/#landed-*")
     assert "Pending review" in page.inner_text("main")
     note = Annotation.objects.get(submitted_by__username="ada")
     assert paragraph.text[note.start:note.end] == "the Soviet government"
