@@ -78,6 +78,26 @@ def _drag_across(page, paragraph, phrase):
     page.mouse.up()
 
 
+def select_by_script(page, paragraph, phrase):
+    """Select ``phrase`` in the paragraph's original text as the browser's own selection tools do (caret, touch)."""
+    page.evaluate(
+        """([anchor, phrase]) => {
+            const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const node = walker.currentNode, at = node.data.indexOf(phrase);
+                if (at < 0 || node.parentElement.closest("[data-apparatus]")) continue;
+                node.parentElement.scrollIntoView({block: "center", behavior: "instant"});
+                const selection = getSelection();
+                selection.collapse(node, at);
+                selection.extend(node, at + phrase.length);
+                return;
+            }
+        }""",
+        [paragraph.anchor, phrase],
+    )
+
+
 def serious_violations(page):
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("() => axe.run().then(r => r.violations.map(v => ({id: v.id, impact: v.impact})))")
@@ -178,21 +198,7 @@ def test_in_the_corrected_reading_offsets_count_the_replaced_words_and_a_selecti
 def test_keyboard_selection_then_tab_reaches_the_toolbar(page, site):
     base, paragraph = site
     log_in(page, base)
-    page.evaluate(
-        """([anchor, phrase]) => {
-            const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            while (walker.nextNode()) {
-                const node = walker.currentNode, at = node.data.indexOf(phrase);
-                if (at < 0) continue;
-                const selection = getSelection();
-                selection.collapse(node, at);
-                selection.extend(node, at + phrase.length);   // what Shift+arrows do in caret browsing
-                return;
-            }
-        }""",
-        [paragraph.anchor, NOTE_PHRASE],
-    )
+    select_by_script(page, paragraph, NOTE_PHRASE)  # what Shift+arrows do in caret browsing
     page.locator("#contribute-toolbar").wait_for(state="visible")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Add a note"
