@@ -48,26 +48,34 @@ def select_with_mouse(page, paragraph, phrase):
     raise AssertionError(f"the mouse could not select {phrase!r}")
 
 
+# The range of ``phrase`` in a paragraph's original text (outside the apparatus), scrolled into view; null if absent.
+PHRASE_RANGE = """(anchor, phrase) => {
+    const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, at = node.data.indexOf(phrase);
+        if (at < 0 || node.parentElement.closest("[data-apparatus]")) continue;
+        node.parentElement.scrollIntoView({block: "center", behavior: "instant"});
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + phrase.length);
+        return range;
+    }
+    return null;
+}"""
+
+
 def _drag_across(page, paragraph, phrase):
     box = page.evaluate(
         """async ([anchor, phrase]) => {
             await document.fonts.ready;
             const settled = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
             getSelection().removeAllRanges();  // a drag inside a selection would move it, not select
-            const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            while (walker.nextNode()) {
-                const node = walker.currentNode, at = node.data.indexOf(phrase);
-                if (at < 0 || node.parentElement.closest("[data-apparatus]")) continue;
-                node.parentElement.scrollIntoView({block: "center", behavior: "instant"});
-                await settled();
-                const range = document.createRange();
-                range.setStart(node, at);
-                range.setEnd(node, at + phrase.length);
-                const rects = range.getClientRects(), first = rects[0], last = rects[rects.length - 1];
-                return {x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2};
-            }
-            return null;
+            const range = (""" + PHRASE_RANGE + """)(anchor, phrase);
+            if (!range) return null;
+            await settled();
+            const rects = range.getClientRects(), first = rects[0], last = rects[rects.length - 1];
+            return {x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2};
         }""",
         [paragraph.anchor, phrase],
     )
@@ -82,17 +90,9 @@ def select_by_script(page, paragraph, phrase):
     """Select ``phrase`` in the paragraph's original text as the browser's own selection tools do (caret, touch)."""
     page.evaluate(
         """([anchor, phrase]) => {
-            const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            while (walker.nextNode()) {
-                const node = walker.currentNode, at = node.data.indexOf(phrase);
-                if (at < 0 || node.parentElement.closest("[data-apparatus]")) continue;
-                node.parentElement.scrollIntoView({block: "center", behavior: "instant"});
-                const selection = getSelection();
-                selection.collapse(node, at);
-                selection.extend(node, at + phrase.length);
-                return;
-            }
+            const range = (""" + PHRASE_RANGE + """)(anchor, phrase);
+            getSelection().collapse(range.startContainer, range.startOffset);
+            getSelection().extend(range.endContainer, range.endOffset);
         }""",
         [paragraph.anchor, phrase],
     )
