@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from annotations.models import Annotation, Source, Status
 from tests.factories import make_note
 from tests.test_browser_contribute import (  # noqa: F401 - the site fixture too
-    NOTE_PHRASE, log_in, select_by_script, select_with_mouse, serious_violations, site,
+    NOTE_PHRASE, _wait_for_toolbar_to_follow, log_in, select_by_script, select_with_mouse, serious_violations, site,
 )
 
 pytestmark = pytest.mark.browser
@@ -28,13 +28,7 @@ def words_before(text, phrase):
 
 def offered_note_link(page, phrase):
     """The toolbar's "Add a note" link once it is for ``phrase`` (it follows the selection as it grows)."""
-    page.wait_for_function(
-        """(phrase) => {
-            const link = document.querySelector('#contribute-toolbar:not([hidden]) [data-action="note"]');
-            return link && new URL(link.href).searchParams.get("exact") === phrase;
-        }""",
-        arg=phrase,
-    )
+    _wait_for_toolbar_to_follow(page, phrase)
     return page.locator('#contribute-toolbar [data-action="note"]').get_attribute("href")
 
 
