@@ -188,6 +188,21 @@ class AnchoredQuerySet(ModeratedQuerySet):
     def for_paragraph(self, paragraph):
         return self.filter(paragraph=paragraph)
 
+    def pending_twin_of(self, item):
+        """The contributor's earlier pending item saying exactly what ``item`` says, or None.
+
+        Same words of the same paragraph and the same ``SAME_CONTENT`` fields: a
+        resubmission of a form already sent, which would only give a moderator
+        the same thing to decide twice.
+        """
+        if item.submitted_by_id is None:
+            return None
+        content = {name: getattr(item, name) for name in item.SAME_CONTENT}
+        twins = self.pending().submitted_by(item.submitted_by_id).filter(
+            paragraph=item.paragraph_id, start=item.start, end=item.end, **content
+        )
+        return twins.exclude(pk=item.pk).order_by("submitted_at", "pk").first()
+
     def orphaned(self):
         return self.filter(orphaned=True)
 
@@ -395,6 +410,9 @@ class Annotation(Assessed, Moderated, Anchored):
 
     objects = AnchoredQuerySet.as_manager()
 
+    # What a contributor says besides the words it is about (AnchoredQuerySet.pending_twin_of).
+    SAME_CONTENT = ("kind", "body")
+
     class Meta(Anchored.Meta):
         verbose_name = "note"
         ordering = ["submitted_at", "pk"]
@@ -455,6 +473,8 @@ class Correction(Assessed, Moderated, Anchored):
     rationale = MarkdownxField()
 
     objects = AnchoredQuerySet.as_manager()
+
+    SAME_CONTENT = ("category", "replacement", "rationale")
 
     class Meta(Anchored.Meta):
         ordering = ["submitted_at", "pk"]
