@@ -9,11 +9,14 @@ shows exactly what the page will show. Templates use the ``markdown`` filter
 (annotations.templatetags.edition), never ``|safe``.
 """
 
+import html
 from functools import lru_cache
 
 import markdown as python_markdown
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote",
@@ -44,3 +47,8 @@ def render_markdown(text):
 def markdown_html(text):
     """``render_markdown`` marked safe for templates."""
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3 above
+
+
+def markdown_excerpt(text, *, words):
+    """The first ``words`` words of Markdown ``text`` as plain text (not HTML: templates escape it), for a glimpse."""
+    return Truncator(" ".join(html.unescape(strip_tags(render_markdown(text))).split())).words(words, truncate="…")

@@ -446,6 +446,12 @@ class Correction(Assessed, Moderated, Anchored):
         return self.CATEGORIES[self.category][0]
 
     @property
+    def category_label(self):
+        """The category with its group, as the apparatus names it: “date error”, “spelling regularisation”, “gap”."""
+        group = self.group
+        return group.value if self.category == group.value else f"{self.get_category_display()} {group.value}"
+
+    @property
     def entry_anchor(self):
         return f"correction-{self.pk}"
 
