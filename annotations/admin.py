@@ -25,6 +25,7 @@ from markdownx.admin import MarkdownxModelAdmin
 
 import reversion
 from annotations import diffing, moderation
+from annotations.forms import version_seen
 from annotations.models import Annotation, Citation, Correction, Decision, Essay, Paragraph, Section, Source, Status
 from annotations.text import QuoteError
 
@@ -371,11 +372,8 @@ class ReviewAdmin(VersionHistoryMixin, admin.ModelAdmin):
             if reason_required and not reason:
                 form.add_error("reason", "A reason is required; each contributor will see it.")
             else:
-                versions = {
-                    item.pk: int(request.POST[f"version-{item.pk}"])
-                    for item in items
-                    if request.POST.get(f"version-{item.pk}", "").isdigit()
-                }
+                seen = {item.pk: version_seen(request.POST.get(f"version-{item.pk}")) for item in items}
+                versions = {pk: version for pk, version in seen.items() if version is not None}
                 outcome = moderation.items_decide(
                     items, decision=decision, moderator=request.user, reason=reason, versions=versions
                 )
