@@ -4,6 +4,7 @@ import pytest
 
 from annotations.models import Paragraph, Section
 from tests.factories import make_note, make_source, make_user
+from tests.test_browser_csp import enforcing_page  # noqa: F401 - the fixture is used by name
 from tests.test_browser_reading import edition, serious_violations  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.browser
@@ -243,6 +244,22 @@ def test_the_reading_pages_have_no_serious_accessibility_violations_at_either_wi
         page.goto(edition + url)
         assert serious_violations(page) == [], url
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], url
+
+
+def test_the_reading_bar_the_apparatus_list_and_the_sources_run_under_the_content_security_policy(enforcing_page, edition):  # noqa: F811
+    page, violations = enforcing_page
+    section, paragraphs = section_8()
+    page.set_viewport_size(WIDE)
+    page.goto(edition + "/")
+    page.evaluate(SCROLL_TO_MIDDLE_OF, paragraphs[2].anchor)
+    # reading.js ran: the bar's links follow the paragraph in view.
+    page.wait_for_function(f"document.querySelector('#{section.anchor} .reading-bar a[data-mode=original]').hash === '#{paragraphs[2].anchor}'")
+    click_where_it_is(page, page.locator(f"#{section.anchor} .reading-bar").get_by_role("link", name="original", exact=True))
+    page.wait_for_url("**/?mode=original#*")
+    for url in ("/apparatus/", "/apparatus/?kind=note", "/sources/"):
+        page.goto(edition + url)
+        page.wait_for_load_state("load")
+    assert violations == []
 
 
 # --- small things ------------------------------------------------------------------------------------------
