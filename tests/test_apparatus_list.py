@@ -78,6 +78,17 @@ def test_only_published_items_are_listed(client, db):
     assert "wording" not in html.split('class="apparatus-summary"')[1] and "A pending note" not in html
 
 
+def test_a_correction_whose_category_the_edition_no_longer_has_is_shown_not_a_server_error(client, db):
+    # A row older than the migration that revised the categories (or written around the form) keeps its value.
+    correction = make_correction()
+    Correction.objects.filter(pk=correction.pk).update(category="language")
+    html = page(client)
+    assert f'href="/#correction-{correction.pk}"' in html and '<span class="listed-label">language</span>' in html
+    assert page(client, kind="correction").count('class="listed listed-correction"') == 1
+    assert page(client, group="error").count('class="listed listed-correction"') == 0
+    assert "language" in page(client, EDITION).split(f'id="correction-{correction.pk}"')[1].split("</li>")[0]
+
+
 def test_each_item_links_to_its_place_in_the_edition_and_to_its_permalink(client, db):
     paragraph = make_paragraph()
     note = make_note(paragraph, "Rapallo", body="Near *Genoa*.")
