@@ -412,6 +412,16 @@ def item_edit(item, *, user, fields, expected_version, comment=""):
     return item
 
 
+def row_edit(row, *, user, fields, comment):
+    """Save a change to a row that has no version (the essay, a section), with its history."""
+    with transaction.atomic():
+        _record_baseline(type(row).objects.get(pk=row.pk))
+        row.save(update_fields=fields)
+        Essay.revision_bump()
+        _record_revision(row, user=user, comment=comment)
+    return row
+
+
 def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_version=None):
     """Give an orphaned (or any) note or correction a new place in its paragraph.
 
