@@ -44,8 +44,22 @@ def select_with_mouse(page, paragraph, phrase):
     for _attempt in range(3):
         _drag_across(page, paragraph, phrase)
         if page.evaluate("() => getSelection().toString().replace(/\\s+/g, ' ').trim()") == phrase:
+            _wait_for_toolbar_to_follow(page, phrase)
             return
     raise AssertionError(f"the mouse could not select {phrase!r}")
+
+
+def _wait_for_toolbar_to_follow(page, phrase):
+    # The toolbar follows the selection after a short debounce; an earlier, missed drag may still be
+    # what its links carry on a slow machine.
+    page.wait_for_function(
+        """phrase => {
+            const toolbar = document.getElementById("contribute-toolbar"), link = toolbar && toolbar.querySelector("a");
+            if (!toolbar || toolbar.hidden) return false;
+            return !link || link.hidden || new URL(link.href).searchParams.get("exact") === phrase;
+        }""",
+        arg=phrase,
+    )
 
 
 def _drag_across(page, paragraph, phrase):
