@@ -487,7 +487,17 @@ class Correction(Assessed, Moderated, Anchored):
 
     @property
     def group(self):
-        return self.CATEGORIES[self.category][0]
+        """The category's group, or None for a category the edition no longer has (a row older than its migration)."""
+        known = self.CATEGORIES.get(self.category)
+        return known[0] if known else None
+
+    @property
+    def category_label(self):
+        """The category with its group, as the apparatus names it: “date error”, “spelling regularisation”, “gap”."""
+        group = self.group
+        if group is None:
+            return self.get_category_display()
+        return group.value if self.category == group.value else f"{self.get_category_display()} {group.value}"
 
     @property
     def entry_anchor(self):

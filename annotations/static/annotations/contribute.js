@@ -10,7 +10,7 @@
  * the paragraph's ORIGINAL text: TextQuoteSelector (exact, prefix, suffix) and
  * TextPositionSelector (start, end). Original text = the text nodes of
  * `.paragraph-text[data-paragraph]`, skipping anything inside `[data-apparatus]`
- * (note markers, inserted corrections, badges). In the corrected reading a
+ * (note markers, inserted corrections, correction markers). In the corrected reading a
  * replaced span (`[data-replaces]`) stands for the original characters it
  * hides: it counts as those for the offsets, and a selection touching it is
  * refused (the words shown are not the essay's). The server checks all of it.
