@@ -32,6 +32,7 @@ from annotations.forms import (
 from annotations.markdown import render_markdown
 from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
 from annotations.ratelimits import contribution_limited, preview_limited
+from annotations.templatetags.contributing import landing_id
 
 SELECTION_PARAMETERS = ("exact", "prefix", "suffix", "start", "end")
 
@@ -40,8 +41,10 @@ def paragraph_or_404(anchor):
     return get_object_or_404(Paragraph.objects.select_related("section__essay"), anchor=anchor)
 
 
-def me_url(noun, pk):
-    return f"{reverse('annotations:me')}#{noun}-{pk}"
+def back_to_own(request, item, message):
+    """To /me/, opened at ``message`` shown inside ``item``'s entry: where the person lands, not off screen at the top."""
+    messages.success(request, message, extra_tags=landing_id(item))
+    return redirect(f"{reverse('annotations:me')}#{landing_id(item)}")
 
 
 class LoginKeepingDraftMixin(LoginRequiredMixin):
@@ -107,8 +110,7 @@ class AnchoredCreateView(LoginKeepingDraftMixin, View):
             with transaction.atomic():
                 item = form.save()
                 citation_form.save(item=item)
-            messages.success(request, f"Thank you: your {self.noun} is waiting for a moderator. It is listed below.")
-            return redirect(me_url(self.noun, item.pk))
+            return back_to_own(request, item, f"Thank you: your {self.noun} is waiting for a moderator.")
         return self.render(request, paragraph, form, citation_form, status=400)
 
     def forms_valid(self, form, citation_form):
@@ -214,8 +216,7 @@ class ItemEditView(OwnItemMixin, View):
             # Reviewed or edited elsewhere meanwhile: say so above what was typed.
             form.add_error(None, str(error))
             return self.render(request, form, status=409)
-        messages.success(request, f"Your {self.kind.noun} is updated and still waiting for a moderator.")
-        return redirect(me_url(self.kind.noun, self.item.pk))
+        return back_to_own(request, self.item, f"Your {self.kind.noun} is updated and still waiting for a moderator.")
 
     def render(self, request, form, *, status=200, **extra):
         context = {"form": form, "item": self.item, "editing": True, **extra}
@@ -242,8 +243,7 @@ class ItemWithdrawView(OwnItemMixin, View):
             moderation.item_withdraw(self.item, user=request.user, expected_version=version_seen(request.POST.get("version")))
         except moderation.TransitionError as error:
             return refuse(request, str(error), status=409, item=self.item)
-        messages.success(request, f"Your {self.kind.noun} is withdrawn.")
-        return redirect(me_url(self.kind.noun, self.item.pk))
+        return back_to_own(request, self.item, f"Your {self.kind.noun} is withdrawn.")
 
 
 class CitationAddView(OwnItemMixin, View):
@@ -274,8 +274,7 @@ class CitationAddView(OwnItemMixin, View):
             return self.render(request, form, status=400)
         with transaction.atomic():
             citation = form.save(item=self.item)
-        messages.success(request, f"The source is added to your {self.kind.noun} and is waiting for a moderator.")
-        return redirect(me_url("citation", citation.pk))
+        return back_to_own(request, citation, f"The source is added to your {self.kind.noun} and is waiting for a moderator.")
 
     def render(self, request, form, *, status=200, **extra):
         context = {"citation_form": form, "item": self.item, "noun": self.kind.noun, **extra}
