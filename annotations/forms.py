@@ -14,8 +14,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from markdownx.fields import MarkdownxFormField
 
-from annotations import identifiers, text
-from annotations.models import Annotation, Citation, Correction, Source, Status
+from annotations import identifiers, moderation, text
+from annotations.models import Annotation, Citation, Correction, Source
 
 BODY_MAX_LENGTH = 10_000
 REPLACEMENT_MAX_LENGTH = 500
@@ -150,9 +150,7 @@ class CorrectionForm(QuotedSpanForm):
             self.add_error("replacement", "The proposed wording is the same as the original. Change it, or add a note instead.")
         category = cleaned.get("category")
         editing = self.instance.pk is not None
-        if editing and category in Correction.SOURCED_CATEGORIES and not self.instance.citations.exclude(
-            status__in=[Status.WITHDRAWN, Status.REJECTED, Status.SPAM]
-        ).exists():
+        if editing and moderation.correction_must_cite(category) and not moderation.item_keeps_a_source(self.instance):
             self.add_error("category", "A factual, date or name correction needs a source: add one to it first.")
         return cleaned
 
@@ -314,7 +312,7 @@ class CitationForm(forms.Form):
 
     def require_for_category(self, category):
         """Factual, date and name corrections must cite a source."""
-        if category in Correction.SOURCED_CATEGORIES and self.cleaned_data.get("choice") == self.NONE:
+        if moderation.correction_must_cite(category) and self.cleaned_data.get("choice") == self.NONE:
             self.add_error("choice", "A factual, date or name correction needs at least one source.")
 
     @property

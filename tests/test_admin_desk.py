@@ -275,7 +275,7 @@ def confirm_bulk(client, url, action, items, reason=""):
     """Post the confirmation page of a bulk action, with the versions it showed."""
     return client.post(url, {
         "action": action, "_selected_action": [item.pk for item in items], "confirm": "yes", "reason": reason,
-        **{f"version-{item.pk}": item.version for item in items},
+        "versions": " ".join(f"{item.pk}:{item.version}" for item in items),
     }, follow=True)
 
 

@@ -229,7 +229,7 @@ class CitationAddView(OwnItemMixin, View):
     """Add a source to one's own note or correction (pending or published); the citation starts pending."""
 
     kinds = {name: ITEM_KINDS[name] for name in ("notes", "corrections")}
-    open_statuses = (Status.PENDING, Status.ACCEPTED)
+    open_statuses = Status.STANDING
 
     def refuse_if_closed(self, request):
         if self.item.status in self.open_statuses:
