@@ -52,7 +52,8 @@ from annotations.text import QuoteError
 
 admin.site.index_template = "admin/annotations/index.html"
 
-DESK_MEDIA = forms.Media(css={"all": ["annotations/admin/desk.css"]}, js=["annotations/admin/review.js"])
+# The desk's keyboard and reason templates (its stylesheet is on every admin page: admin/base_site.html).
+DESK_MEDIA = forms.Media(js=["annotations/admin/review.js"])
 
 
 def _changelist_url(model):
@@ -606,6 +607,7 @@ class AnchoredReviewAdmin(ReviewAdmin):
 class ListedInline(KeptRecords, admin.TabularInline):
     """Related rows listed with links to their own pages; never added or deleted here."""
 
+    template = "admin/annotations/listed_inline.html"
     extra = 0
     can_delete = False
     show_change_link = True
@@ -748,6 +750,7 @@ class FlagAdmin(KeptRecords, admin.ModelAdmin):
     """The flags queue: open flags, most-flagged items first; each is resolved by deciding its item."""
 
     list_display = ["flagged_item", "reason", "details", "flagger", "age", "on_item", "outcome"]
+    list_display_links = ["age"]  # the first column links to the item itself
     list_filter = [FlagOutcomeFilter, "reason"]
     list_select_related = ["flagged_by", "annotation__paragraph__section", "correction__paragraph__section"]
     search_fields = ["text", "annotation__body", "correction__rationale", "flagged_by__username"]
@@ -783,7 +786,7 @@ class FlagAdmin(KeptRecords, admin.ModelAdmin):
     def flagger(self, obj):
         return obj.flagged_by.get_username()
 
-    @admin.display(description="flagged", ordering="flagged_at")
+    @admin.display(description="flagged (the flag)", ordering="flagged_at")
     def age(self, obj):
         return f"{timesince(obj.flagged_at)} ago"
 
@@ -893,7 +896,6 @@ class ReasonTemplateAdmin(admin.ModelAdmin):
     """Reasons the desk offers to start from; a decision still records the text as edited."""
 
     list_display = ["label", "text", "position"]
-    list_editable = ["position"]
     ordering = ["position", "label"]
 
 

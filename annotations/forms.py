@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from markdownx.fields import MarkdownxFormField
 
 from annotations import identifiers, moderation, text
-from annotations.models import Annotation, Citation, Correction, Source
+from annotations.models import Annotation, Citation, Correction, Flag, Source
 
 BODY_MAX_LENGTH = 10_000
 REPLACEMENT_MAX_LENGTH = 500
@@ -371,3 +371,31 @@ class SignUpForm(UserCreationForm):
                 "An account already uses this address. Log in, or reset its password from the log-in page."
             )
         return email
+
+
+FLAG_TEXT_MAX_LENGTH = 1_000
+
+
+class FlagForm(forms.ModelForm):
+    """A reader's flag on a published note or correction: a reason, and details (needed for "other")."""
+
+    text = forms.CharField(
+        label="Details", required=False, max_length=FLAG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is wrong, or where it is duplicated (up to 1,000 characters). Needed for “other”.",
+    )
+
+    class Meta:
+        model = Flag
+        fields = ["reason", "text"]
+        widgets = {"reason": forms.RadioSelect}
+        labels = {"reason": "What is the matter with it?"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = Flag.Reason.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Flag.Reason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", "Say what the matter is: “other” needs a few words.")
+        return cleaned

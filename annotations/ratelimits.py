@@ -35,3 +35,10 @@ def login_rate(group, request):
 def password_reset_rate(group, request):
     """Reset requests per IP: each one sends an email, so the form must not become a mail cannon."""
     return settings.PASSWORD_RESET_RATE_PER_IP
+
+
+def flag_limited(request):
+    """Count one flag; True when the account or the IP is over its rate (``FLAG_RATE_PER_ACCOUNT``, ``…_PER_IP``)."""
+    by_account = _counted(request, group="flag:account", key="user", rate=settings.FLAG_RATE_PER_ACCOUNT)
+    by_ip = _counted(request, group="flag:ip", key="ip", rate=settings.FLAG_RATE_PER_IP)
+    return by_account or by_ip

@@ -93,3 +93,19 @@ def make_many_pending(model, count, *, contributor=None, cited=True):
             for item, source in zip(items, sources)
         )
     return list(model.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
+
+
+def make_established(username, **overrides):
+    """A reader whose account is old enough for their flags to count towards hiding an item."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return make_user(username, date_joined=timezone.now() - timedelta(days=365), **overrides)
+
+
+def logged_in(client_class, user):
+    """A fresh test client logged in as ``user`` (several people at once in one test)."""
+    client = client_class()
+    client.force_login(user)
+    return client

@@ -22,8 +22,9 @@ from django.views.generic import TemplateView
 
 from annotations import moderation
 from annotations.forms import CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm
-from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
+from annotations.models import Annotation, Citation, Correction, Flag, Paragraph, Source, Status
 from annotations.ratelimits import contribution_limited
+from annotations.views.standing import InGoodStandingMixin
 
 SELECTION_PARAMETERS = ("exact", "prefix", "suffix", "start", "end")
 
@@ -41,7 +42,7 @@ def refuse(request, message, *, status, item=None):
     return render(request, "annotations/refused.html", {"message": message, "item": item}, status=status)
 
 
-class ParagraphContributeView(LoginRequiredMixin, TemplateView):
+class ParagraphContributeView(LoginRequiredMixin, InGoodStandingMixin, TemplateView):
     """The no-JavaScript entry point: one paragraph and links to both forms."""
 
     template_name = "annotations/paragraph_contribute.html"
@@ -52,7 +53,7 @@ class ParagraphContributeView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class AnchoredCreateView(LoginRequiredMixin, View):
+class AnchoredCreateView(LoginRequiredMixin, InGoodStandingMixin, View):
     """Create a pending note or correction on a paragraph, optionally citing a source."""
 
     model = None
@@ -77,12 +78,19 @@ class AnchoredCreateView(LoginRequiredMixin, View):
             with transaction.atomic():
                 item = form.save()
                 citation_form.save(item=item)
-            messages.success(request, f"Thank you: your {self.noun} is waiting for a moderator. It is listed below.")
+            messages.success(request, self.submitted_message(item))
             return redirect(me_url(self.noun, item.pk))
         return self.render(request, paragraph, form, citation_form, status=400)
 
     def forms_valid(self, form, citation_form):
         return all([form.is_valid(), citation_form.is_valid()])
+
+    def submitted_message(self, item):
+        """Apply the trust rule to the new item and say what became of it."""
+        if moderation.item_submitted(item):
+            return (f"Thank you: your {self.noun} is published — you are a trusted contributor. A moderator may "
+                    "still review it. It is listed below.")
+        return f"Thank you: your {self.noun} is waiting for a moderator. It is listed below."
 
     def render(self, request, paragraph, form, citation_form, *, status=200, **extra):
         context = {"paragraph": paragraph, "form": form, "citation_form": citation_form, "creating": True, **extra}
@@ -166,15 +174,15 @@ class OwnItemMixin(LoginRequiredMixin):
         )
 
 
-class ItemEditView(OwnItemMixin, View):
+class ItemEditView(OwnItemMixin, InGoodStandingMixin, View):
     """Edit one's own pending item; the edit raises its version (see moderation.item_revise)."""
 
     def get(self, request, kind, pk):
-        refused = self.refuse_unless_pending(request, "edited")
+        refused = self.refuse_unless_editable(request)
         return refused or self.render(request, self.kind.form(self.item, request.user))
 
     def post(self, request, kind, pk):
-        refused = self.refuse_unless_pending(request, "edited")
+        refused = self.refuse_unless_editable(request)
         if refused:
             return refused
         form = self.kind.form(self.item, request.user, request.POST)
@@ -183,15 +191,24 @@ class ItemEditView(OwnItemMixin, View):
         if not form.is_valid():
             return self.render(request, form, status=400)
         try:
-            moderation.item_revise(
-                self.item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
-            )
+            self.save(request, form)
         except moderation.TransitionError as error:
             # Reviewed or edited elsewhere meanwhile: say so above what was typed.
             form.add_error(None, str(error))
             return self.render(request, form, status=409)
-        messages.success(request, f"Your {self.kind.noun} is updated and still waiting for a moderator.")
+        messages.success(request, self.saved_message())
         return redirect(me_url(self.kind.noun, self.item.pk))
+
+    def refuse_unless_editable(self, request):
+        return self.refuse_unless_pending(request, "edited")
+
+    def save(self, request, form):
+        moderation.item_revise(
+            self.item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
+        )
+
+    def saved_message(self):
+        return f"Your {self.kind.noun} is updated and still waiting for a moderator."
 
     def render(self, request, form, *, status=200, **extra):
         context = {"form": form, "item": self.item, "editing": True, **extra}
@@ -225,7 +242,7 @@ class ItemWithdrawView(OwnItemMixin, View):
         return redirect(me_url(self.kind.noun, self.item.pk))
 
 
-class CitationAddView(OwnItemMixin, View):
+class CitationAddView(OwnItemMixin, InGoodStandingMixin, View):
     """Add a source to one's own note or correction (pending or published); the citation starts pending."""
 
     kinds = {name: ITEM_KINDS[name] for name in ("notes", "corrections")}
@@ -272,4 +289,10 @@ class MyContributionsView(LoginRequiredMixin, TemplateView):
         context["corrections"] = Correction.objects.submitted_by(user).select_related(*anchored).prefetch_related("citations__source")
         context["sources"] = Source.objects.submitted_by(user).order_by("-submitted_at")
         context["citations"] = Citation.objects.submitted_by(user).select_related("source", "annotation", "correction")
+        context["flags"] = my_flags(user)
         return context
+
+
+def my_flags(user):
+    """The reader's flags, newest first, with the moderator's outcome."""
+    return Flag.objects.filter(flagged_by=user).select_related("annotation", "correction").order_by("-flagged_at")

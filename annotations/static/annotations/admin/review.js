@@ -17,26 +17,6 @@
     return form ? form.querySelector("textarea[name=reason]") : null;
   }
 
-  // Reason templates fill in the reason box, which stays editable.
-  document.querySelectorAll("select[name=reason_template]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      var option = select.options[select.selectedIndex];
-      var box = reasonBox(select.form);
-      if (box && option && option.dataset.text) {
-        box.value = option.dataset.text;
-        box.focus();
-      }
-    });
-  });
-
-  var decisionForm = document.getElementById("decision-form");
-  var help = document.getElementById("desk-shortcuts");
-  if (!help) {
-    return;
-  }
-  help.hidden = false;
-  var pending = null;  // the decision Ctrl+Enter in the reason box makes
-
   function press(key) {
     var target = document.querySelector("#review [data-key='" + key + "']");
     if (!target) {
@@ -46,28 +26,58 @@
     return true;
   }
 
-  document.addEventListener("keydown", function (event) {
-    var box = reasonBox(decisionForm);
-    if (event.target === box && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      press(pending || "r");
+  // Reason templates fill in the reason box, which stays editable.
+  function templatesFillReasons() {
+    document.querySelectorAll("select[name=reason_template]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var option = select.options[select.selectedIndex];
+        var box = reasonBox(select.form);
+        if (box && option && option.dataset.text) {
+          box.value = option.dataset.text;
+          box.focus();
+        }
+      });
+    });
+  }
+
+  function shortcuts() {
+    var help = document.getElementById("desk-shortcuts");
+    if (!help) {
       return;
     }
-    if (event.target === box && event.key === "Escape") {
-      box.blur();
-      return;
-    }
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
-      return;
-    }
-    if (event.key === "r" && box) {
-      event.preventDefault();
-      pending = "r";
-      box.focus();
-    } else if (event.key === "j" || event.key === "k" || event.key === "a" || event.key === "s") {
-      if (press(event.key)) {
+    help.hidden = false;
+    var box = reasonBox(document.getElementById("decision-form"));
+    document.addEventListener("keydown", function (event) {
+      if (box && event.target === box) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          press("r");
+        } else if (event.key === "Escape") {
+          box.blur();
+        }
+        return;
+      }
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+        return;
+      }
+      if (event.key === "r" && box) {
+        event.preventDefault();
+        box.focus();
+      } else if (["j", "k", "a", "s"].indexOf(event.key) >= 0 && press(event.key)) {
         event.preventDefault();
       }
-    }
-  });
+    });
+  }
+
+  function start() {
+    templatesFillReasons();
+    shortcuts();
+  }
+
+  // The admin loads its media in <head>: wait for the page.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 }());
