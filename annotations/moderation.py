@@ -39,6 +39,7 @@ are otherwise decided on their own: one source may be cited by many items.
 """
 
 import enum
+import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,6 +49,7 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, router, transaction
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Value, When
 from django.utils import timezone
@@ -288,17 +290,33 @@ def history_register():
             reversion.register(model, format=HISTORY_FORMAT)
 
 
+def _snapshots(objects):
+    """The state of ``objects`` now, as unsaved django-reversion Versions (what ``reversion.add_to_revision`` stores).
+
+    Serialised in one pass per model (Django's Python serialiser, then JSON per
+    object): a thousand items cost one serialisation, not a thousand.
+    """
+    objects = list(objects)
+    data = {}
+    for model in {type(obj) for obj in objects}:
+        of_model = [obj for obj in objects if type(obj) is model]
+        for obj, entry in zip(of_model, serializers.serialize("python", of_model)):
+            data[id(obj)] = json.dumps([entry], cls=DjangoJSONEncoder)
+    return [
+        Version(
+            content_type=ContentType.objects.get_for_model(type(obj)),
+            object_id=str(obj.pk),
+            db=router.db_for_write(type(obj)),
+            format=HISTORY_FORMAT,
+            serialized_data=data[id(obj)],
+            object_repr=str(obj),
+        )
+        for obj in objects
+    ]
+
+
 def _snapshot(obj):
-    """The state of ``obj`` now, as an unsaved django-reversion Version (as ``reversion.add_to_revision`` makes)."""
-    model = type(obj)
-    return Version(
-        content_type=ContentType.objects.get_for_model(model),
-        object_id=str(obj.pk),
-        db=router.db_for_write(model),
-        format=HISTORY_FORMAT,
-        serialized_data=serializers.serialize(HISTORY_FORMAT, [obj]),
-        object_repr=str(obj),
-    )
+    return _snapshots([obj])[0]
 
 
 def _baselines(objects):
@@ -315,12 +333,15 @@ def _baselines(objects):
         ids = [str(obj.pk) for obj in objects if type(obj) is model]
         wanted |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
     recorded = set(Version.objects.filter(wanted).values_list("content_type_id", "object_id"))
-    by_submitter = {}
+    unrecorded = []
     for obj in objects:
         key = (ContentType.objects.get_for_model(type(obj)).pk, str(obj.pk))
         if key not in recorded:
             recorded.add(key)
-            by_submitter.setdefault(getattr(obj, "submitted_by_id", None), []).append(_snapshot(obj))
+            unrecorded.append(obj)
+    by_submitter = {}
+    for obj, snapshot in zip(unrecorded, _snapshots(unrecorded)):
+        by_submitter.setdefault(getattr(obj, "submitted_by_id", None), []).append(snapshot)
     return [(user_id, "As first stored.", snapshots) for user_id, snapshots in by_submitter.items()]
 
 
@@ -619,7 +640,7 @@ class _Plan:
                 "Reload and decide again."
             )
         content_type = ContentType.objects.get_for_model(change.model)
-        decisions, by_comment = [], {}
+        decisions, comments = [], []
         for row in change.rows:
             from_status = row.status
             for name, value in fields.items():
@@ -633,9 +654,10 @@ class _Plan:
             decision.row, decision.notify = row, change.notify
             decisions.append(decision)
             comment = _comment(from_status, change.to_status, change.reason, rule)
-            if extra:
-                comment = f"{comment} (revised: {', '.join(extra)})"
-            by_comment.setdefault(comment, []).append(_snapshot(row))
+            comments.append(f"{comment} (revised: {', '.join(extra)})" if extra else comment)
+        by_comment = {}
+        for comment, snapshot in zip(comments, _snapshots(change.rows)):
+            by_comment.setdefault(comment, []).append(snapshot)
         history += [(None if rule else getattr(user, "pk", None), comment, snapshots)
                     for comment, snapshots in by_comment.items()]
         return decisions
@@ -923,7 +945,7 @@ def paragraph_repair(paragraph, *, editor, new_text, reason):
             item.save(update_fields=["start", "end", "exact", "prefix", "suffix", "orphaned", "version", "updated_at"])
         Essay.revision_bump()
         comment = f"Text repaired: {reason} ({outcome.summary()})."
-        _history_write([*history, (editor.pk, comment, [_snapshot(obj) for obj in (locked, *items)])], date=now)
+        _history_write([*history, (editor.pk, comment, _snapshots([locked, *items]))], date=now)
     paragraph.refresh_from_db()
     return outcome
 

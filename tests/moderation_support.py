@@ -62,37 +62,10 @@ def make_pending_queue(count, *, contributor=None, paragraph=None):
 
 
 def make_many_pending(model, count, *, contributor=None, cited=True):
-    """``count`` pending notes or corrections on distinct words of one new paragraph, in bulk; with ``cited``,
-    each cites its own new pending source through a pending citation (the cascade at full size)."""
-    import re
+    """``count`` pending notes or corrections, in bulk (bench.seed.seed_pending): each citing a new pending source."""
+    from bench.seed import seed_pending
 
-    from annotations.models import Annotation, Citation, Correction, Source
-    from annotations.text import selectors_for
-
-    paragraph = make_paragraph(" ".join(f"word{index}" for index in range(count)) + ".")
-    spans = [(match.start(), match.end()) for match in re.finditer(r"word\d+", paragraph.text)]
-    rows = []
-    for index, (start, end) in enumerate(spans):
-        anchor = selectors_for(paragraph.text, start, end)
-        fields = dict(paragraph=paragraph, start=start, end=end, exact=anchor.exact, prefix=anchor.prefix,
-                      suffix=anchor.suffix, status=Status.PENDING, submitted_by=contributor)
-        if model is Annotation:
-            rows.append(Annotation(kind=Annotation.Kind.COMMENT, body=f"Note {index}.", **fields))
-        else:
-            rows.append(Correction(category=Correction.Category.DATE, replacement=f"{anchor.exact} (fixed)",
-                                   rationale=f"Reason {index}.", **fields))
-    items = model.objects.bulk_create(rows)
-    if cited:
-        sources = Source.objects.bulk_create(
-            Source(title=f"Source {model.__name__} {index}", status=Status.PENDING, submitted_by=contributor)
-            for index in range(count)
-        )
-        owner = "annotation" if model is Annotation else "correction"
-        Citation.objects.bulk_create(
-            Citation(source=source, status=Status.PENDING, submitted_by=contributor, **{owner: item})
-            for item, source in zip(items, sources)
-        )
-    return list(model.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
+    return seed_pending(model, count, contributor=contributor, cited=cited)
 
 
 def make_established(username, **overrides):
