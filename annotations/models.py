@@ -9,8 +9,12 @@ and is never edited by a correction. Everything the edition adds is an overlay:
   TextPositionSelector);
 * ``Source`` is a bibliographic record, cited from a note or a correction
   through ``Citation`` (with a page or chapter locator);
-* everything a user submits is ``Moderated``: pending until a moderator decides,
-  and every decision is kept as a ``Decision`` row.
+* everything a user submits is ``Moderated``: pending until a moderator (or a
+  rule a moderator set: trust, flags) decides, and every decision is kept as a
+  ``Decision`` row;
+* around the desk: readers' ``Flag``s, a contributor's ``Standing`` (suspended,
+  trust revoked) with its ``StandingChange`` log, moderators' ``Claim``s on the
+  items they have open, and the site's ``ReasonTemplate``s.
 """
 
 import enum

@@ -4,8 +4,8 @@ Rate limits on contributions and sign-ups (django-ratelimit).
 Counters live in the default cache: per process without REDIS_URL, shared
 between servers with it. Rates come from settings (and so from the
 environment): ``CONTRIBUTION_RATE_PER_ACCOUNT``, ``CONTRIBUTION_RATE_PER_IP``,
-``SIGNUP_RATE_PER_IP``, ``LOGIN_RATE_PER_IP``, ``PASSWORD_RESET_RATE_PER_IP``, each
-like "30/h".
+``SIGNUP_RATE_PER_IP``, ``LOGIN_RATE_PER_IP``, ``PASSWORD_RESET_RATE_PER_IP``,
+``FLAG_RATE_PER_ACCOUNT``, ``FLAG_RATE_PER_IP``, each like "30/h".
 """
 
 from django.conf import settings
