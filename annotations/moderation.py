@@ -485,7 +485,12 @@ class _Plan:
     rule: str
     reason: str
     now: object
-    changes: list = field(default_factory=list)  # _Change groups, items first
+    changes: list = field(default_factory=list)    # _Change groups, the items' first
+    citations: list = field(default_factory=list)  # the pending citations of notes or corrections to accept
+
+    @property
+    def by_moderator(self):
+        return self.move.by is Actor.MODERATOR
 
     # --- checks that need more than the item itself ---
 
@@ -549,10 +554,8 @@ class _Plan:
 
     def write(self, items, *, changes, flagged, suspend):
         move, noun = self.move, _noun(self.model)
-        by_moderator = move.by is Actor.MODERATOR
         self.changes.append(_Change(self.model, items, move.to_status, self.reason,
-                                    notify=by_moderator and move.name != "keep"))
-        self.notify_sources = by_moderator
+                                    notify=self.by_moderator and move.name != "keep"))
         if move.cascade is Cascade.ACCEPT:
             self._plan_acceptance(items, noun)
         elif move.cascade is Cascade.DECLINE and self.model in (Annotation, Correction):
@@ -600,7 +603,7 @@ class _Plan:
         if pending:
             locked = [s for s in _locked(Source, pending).values() if s.status == Status.PENDING]
             self.changes.append(
-                _Change(Source, locked, Status.ACCEPTED, f"Cited by an accepted {noun}.", notify=self.notify_sources)
+                _Change(Source, locked, Status.ACCEPTED, f"Cited by an accepted {noun}.", notify=self.by_moderator)
             )
 
     def _plan_withdrawal(self, items):
@@ -628,7 +631,7 @@ class _Plan:
             # The latest review shown on the item; the full history is in Decision.
             fields.update(reviewed_by=user if not rule else None, reviewed_at=now, review_reason=change.reason,
                           review_rule=rule)
-        if move.by is Actor.MODERATOR:
+        if self.by_moderator:
             fields["resubmitted"] = False
         if move.name == "resubmit":
             fields["resubmitted"] = True
@@ -672,7 +675,7 @@ class _Plan:
                 outcome=FLAG_OUTCOMES[move.to_status], resolved_by=self.user, resolved_at=self.now,
                 resolution=resolution or f"{Status(move.to_status).label.capitalize()} by a moderator.",
             )
-        if move.by is Actor.MODERATOR:
+        if self.by_moderator:
             Claim.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=pks).delete()
         if suspend and move.to_status == Status.SPAM:
             contributors = {item.submitted_by_id for item in items if item.submitted_by_id}
@@ -1157,7 +1160,7 @@ def item_claim(item, *, moderator):
     now = timezone.now()
     with transaction.atomic():
         claim = (
-            Claim.objects.select_for_update().filter(content_type=content_type, object_id=item.pk)
+            Claim.objects.select_for_update(of=("self",)).filter(content_type=content_type, object_id=item.pk)
             .select_related("moderator").first()
         )
         if claim is not None and claim.moderator_id != moderator.pk and claim.is_active:
