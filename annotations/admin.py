@@ -24,7 +24,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
@@ -42,7 +41,6 @@ from annotations.models import (
     Flag,
     Paragraph,
     ReasonTemplate,
-    Rule,
     Section,
     Source,
     StandingChange,
@@ -366,28 +364,11 @@ class ReviewAdmin(KeptRecords, VersionHistoryMixin, admin.ModelAdmin):
 
     @admin.display(description="needs")
     def attention(self, obj):
-        """What a moderator should know before opening the item, one mark a line."""
-        marks = []
-        claim = getattr(obj, "claim", None)
-        if claim is not None:
-            marks.append(format_html("being reviewed by {} since {}", claim.moderator.get_username(),
-                                     timezone.localtime(claim.claimed_at).strftime("%H:%M")))
-        if obj.status == Status.PENDING and obj.review_rule == Rule.FLAGS:
-            marks.append("hidden by readers’ flags")
-        if getattr(obj, "open_flags", 0):
-            marks.append(f"{obj.open_flags} open flag{'s' if obj.open_flags != 1 else ''}")
-        if obj.status == Status.ACCEPTED and obj.review_rule == Rule.TRUST:
-            marks.append("published on trust")
-        if obj.resubmitted:
-            marks.append("resubmitted after a rejection")
-        standing = getattr(obj.submitted_by, "moderation_standing", None) if obj.submitted_by_id else None
-        if obj.status == Status.PENDING and standing is not None and standing.suspended:
-            marks.append("held: contributor suspended")
-        duplicate = getattr(obj, "duplicate_of", None)
-        if duplicate is not None:
-            other, percent = duplicate
-            marks.append(format_html('possible duplicate of <a href="{}">#{}</a> ({} % alike)',
-                                     _change_url(other), other.pk, percent))
+        """What a moderator should know before opening the item (desk.item_marks), one mark a line."""
+        marks = [
+            format_html('{} <a href="{}">#{}</a>{}', text, _change_url(other), other.pk, rest) if other else text
+            for text, other, rest in desk.item_marks(obj)
+        ]
         return format_html_join(mark_safe("<br>"), "{}", ((mark,) for mark in marks)) or "—"
 
     # --- URLs ---

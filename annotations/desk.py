@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from annotations import diffing, moderation
-from annotations.models import Annotation, Claim, Correction, Flag, Source, Status
+from annotations.models import Annotation, Claim, Correction, Flag, Rule, Source, Status
 
 # Words of context either side of a quote in the queues.
 CONTEXT_WORDS = 4
@@ -127,6 +128,36 @@ def claims_mark(items, *, moderator):
         claim = claims.get(item.pk)
         item.claim = claim if claim is not None and claim.moderator_id != moderator.pk else None
     return items
+
+
+def item_marks(item):
+    """What needs attention on a queue row, as (text, other item or None, text after it).
+
+    Reads what ``claims_mark``, ``duplicates_mark`` and the queue's annotations
+    (open flags, the contributor's standing) put on the item.
+    """
+    marks = []
+    claim = getattr(item, "claim", None)
+    if claim is not None:
+        since = timezone.localtime(claim.claimed_at).strftime("%H:%M")
+        marks.append((f"being reviewed by {claim.moderator.get_username()} since {since}", None, ""))
+    if item.status == Status.PENDING and item.review_rule == Rule.FLAGS:
+        marks.append(("hidden by readers’ flags", None, ""))
+    flags = getattr(item, "open_flags", 0)
+    if flags:
+        marks.append((f"{flags} open flag{'s' if flags != 1 else ''}", None, ""))
+    if item.status == Status.ACCEPTED and item.review_rule == Rule.TRUST:
+        marks.append(("published on trust", None, ""))
+    if item.resubmitted:
+        marks.append(("resubmitted after a rejection", None, ""))
+    standing = getattr(item.submitted_by, "moderation_standing", None) if item.submitted_by_id else None
+    if item.status == Status.PENDING and standing is not None and standing.suspended:
+        marks.append(("held: contributor suspended", None, ""))
+    duplicate = getattr(item, "duplicate_of", None)
+    if duplicate is not None:
+        other, percent = duplicate
+        marks.append(("possible duplicate of", other, f" ({percent} % alike)"))
+    return marks
 
 
 def queue_neighbours(item, *, moderator):
