@@ -64,10 +64,11 @@ fixtures: setup
 	  annotations.essay annotations.section annotations.paragraph --indent 1 -o fixtures/essay.json
 	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py build_apparatus fixtures/apparatus.toml
 	DATABASE_URL=sqlite:///$(CURDIR)/build/fixtures.sqlite3 $(PY) manage.py dumpdata \
-	  annotations.source annotations.correction annotations.annotation annotations.citation --indent 1 -o fixtures/apparatus.json
+	  annotations.source annotations.correction annotations.annotation annotations.citation \
+	  annotations.crossreference --indent 1 -o fixtures/apparatus.json
 	rm -rf build
 
-## make bench: / with 1,000 notes and 100 corrections against a static copy of its HTML, on gunicorn (bench/)
+## make bench: / with 1,000 notes and 100 corrections against a static copy of its HTML (plain, gzip, brotli, 304), a signed-in contributor, render costs, on gunicorn (bench/)
 bench: setup
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \

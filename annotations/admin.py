@@ -544,6 +544,7 @@ class ReviewAdmin(KeptRecords, VersionHistoryMixin, admin.ModelAdmin):
 class AnchoredReviewAdmin(ReviewAdmin):
     anchor_fields = ["paragraph", "exact", "prefix", "suffix", "start", "end", "orphaned"]
     bulk_related = ("submitted_by", "paragraph__section")
+    assessment_fields = ["certainty", "proposed_by", "checked_by"]
 
     def get_queryset(self, request):
         return (
@@ -620,6 +621,7 @@ class NoteAdmin(AnchoredReviewAdmin):
     readonly_fields = [*AnchoredReviewAdmin.anchor_fields, *ReviewAdmin.moderation_fields]
     fieldsets = [
         (None, {"fields": ["kind", "body", "credit"]}),
+        ("Certainty and responsibility", {"fields": AnchoredReviewAdmin.assessment_fields}),
         ("Where", {"fields": AnchoredReviewAdmin.anchor_fields}),
         ("Review", {"fields": ReviewAdmin.moderation_fields}),
     ]
@@ -642,6 +644,7 @@ class CorrectionAdmin(AnchoredReviewAdmin):
     readonly_fields = [*AnchoredReviewAdmin.anchor_fields, *ReviewAdmin.moderation_fields]
     fieldsets = [
         (None, {"fields": ["category", "replacement", "rationale", "credit"]}),
+        ("Certainty and responsibility", {"fields": AnchoredReviewAdmin.assessment_fields}),
         ("Where", {"fields": AnchoredReviewAdmin.anchor_fields}),
         ("Review", {"fields": ReviewAdmin.moderation_fields}),
     ]

@@ -26,6 +26,15 @@ def _sqlite_variable_limit(sender, connection, **kwargs):
         connection.features.max_query_params = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
+def _ensure_search_index(sender, using, **kwargs):
+    # A migration that rebuilds a table on SQLite drops the search index's triggers with it.
+    from django.db import connections
+
+    from annotations.search import search_index_ensure
+
+    search_index_ensure(connections[using])
+
+
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Annotated edition"
@@ -35,5 +44,6 @@ class AnnotationsConfig(AppConfig):
 
         # After the auth app's own post_migrate handler has created the permissions.
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="annotations_groups")
+        post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="annotations_search_index")
         connection_created.connect(_sqlite_variable_limit, dispatch_uid="annotations_sqlite_variable_limit")
         moderation.history_register()

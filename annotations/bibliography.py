@@ -9,7 +9,7 @@ request. The house style for sources is Chicago author-date:
     short form, as cited from a note: Haslam 1984, p. 212
 
 The edition itself is cited in APA, MLA, Chicago and BibTeX with its version
-(see ``views.reading.edition_version``) and the date of that version. It has no
+(see ``edition.edition_version``) and the date of that version. It has no
 named editors, so it is cited by its title, as a work without an author.
 """
 
@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 EDITION_SUBTITLE = "An Annotated Edition"
 
 
-def _people(authors):
+def author_names(authors):
     """"Last, First; Last, First" → [("Last", "First"), …]."""
     people = []
     for person in (authors or "").split(";"):
@@ -34,7 +34,7 @@ def _people(authors):
 
 def authors_display(authors):
     """Bibliography order: "Last, First", then "First Last"; Chicago's comma before "and" after an inverted name."""
-    people = _people(authors)
+    people = author_names(authors)
     names = [f"{last}, {first}".rstrip(", ") if index == 0 else f"{first} {last}".strip()
              for index, (last, first) in enumerate(people)]
     if len(names) <= 1:
@@ -46,7 +46,7 @@ def authors_display(authors):
 
 
 def short_authors(authors):
-    people = [last for last, _ in _people(authors)]
+    people = [last for last, _ in author_names(authors)]
     if len(people) > 2:
         return f"{people[0]} et al."
     return " and ".join(people)
@@ -182,25 +182,11 @@ def cite_chicago(edition, locator="", anchor=""):
     )
 
 
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
-
-
-def _bibtex_escape(value):
-    return _BIBTEX_SPECIAL.sub(r"\\\1", value)
-
-
 def cite_bibtex(edition):
-    """BibTeX (plain text; templates escape it)."""
-    fields = [
-        ("title", f"{{{{{_bibtex_escape(edition.full_title)}}}}}"),
-        ("year", f"{{{edition.date.year}}}"),
-        ("month", f"{edition.date:%b}".lower()),  # BibTeX's month macro, unbraced: "month = nov"
-        ("version", f"{{{edition.version}}}"),
-        ("date", f"{{{edition.date.isoformat()}}}"),
-        ("url", f"{{{edition.url}}}"),
-    ]
-    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
-    return f"@misc{{{edition.key},\n{body}\n}}"
+    """BibTeX (plain text; templates escape it), the same entry as the edition's .bib download."""
+    from annotations import citation_formats  # it builds on this module's name parsing
+
+    return citation_formats.bibtex_entry(citation_formats.edition_record(edition))
 
 
 def edition_citations(edition):

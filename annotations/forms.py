@@ -121,6 +121,19 @@ class NoteForm(QuotedSpanForm):
         labels = {"kind": "Kind of note"}
 
 
+def sourced_categories_named(conjunction):
+    """The categories that need a source, in words ("factual, date or name"), as ``moderation.correction_must_cite`` says."""
+    named = [category.label for category in Correction.Category if moderation.correction_must_cite(category)]
+    return f"{', '.join(named[:-1])} {conjunction} {named[-1]}" if len(named) > 1 else "".join(named)
+
+
+def sourced_categories_help():
+    return (
+        "Errors change what the text says; regularisations only its form; a gap supplies missing words. "
+        f"{sourced_categories_named('and').capitalize()} corrections need at least one source."
+    )
+
+
 class CorrectionForm(QuotedSpanForm):
     replacement = forms.CharField(
         label="Proposed wording",
@@ -136,12 +149,12 @@ class CorrectionForm(QuotedSpanForm):
         model = Correction
         fields = ["category", "replacement", "rationale"]
         widgets = {"category": forms.RadioSelect}
-        help_texts = {"category": "Factual, date and name corrections need at least one source."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Radio buttons need no "---------" choice: none checked is no category yet.
-        self.fields["category"].choices = Correction.Category.choices
+        self.fields["category"].choices = Correction.described_category_choices()
+        self.fields["category"].help_text = sourced_categories_help()
 
     def clean(self):
         cleaned = super().clean()
@@ -151,7 +164,7 @@ class CorrectionForm(QuotedSpanForm):
         category = cleaned.get("category")
         editing = self.instance.pk is not None
         if editing and moderation.correction_must_cite(category) and not moderation.item_keeps_a_source(self.instance):
-            self.add_error("category", "A factual, date or name correction needs a source: add one to it first.")
+            self.add_error("category", f"A {sourced_categories_named('or')} correction needs a source: add one to it first.")
         return cleaned
 
 
@@ -313,7 +326,7 @@ class CitationForm(forms.Form):
     def require_for_category(self, category):
         """Factual, date and name corrections must cite a source."""
         if moderation.correction_must_cite(category) and self.cleaned_data.get("choice") == self.NONE:
-            self.add_error("choice", "A factual, date or name correction needs at least one source.")
+            self.add_error("choice", f"A {sourced_categories_named('or')} correction needs at least one source.")
 
     @property
     def cites(self):

@@ -54,6 +54,8 @@ class Essay(models.Model):
     # Bumped on every change the public can see; the cached rendering of the
     # edition is keyed by it, so all worker processes invalidate together.
     revision = models.PositiveIntegerField(default=1, editable=False)
+    # When the revision last moved: the Last-Modified of the cached page.
+    revised_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -67,7 +69,7 @@ class Essay(models.Model):
     @staticmethod
     def revision_bump():
         """Invalidate every cached rendering of the edition (all processes)."""
-        Essay.objects.update(revision=F("revision") + 1)
+        Essay.objects.update(revision=F("revision") + 1, revised_at=timezone.now())
 
 
 class Section(models.Model):
@@ -175,6 +177,7 @@ class Rule(models.TextChoices):
 
     TRUST = "trust", "the trust rule"
     FLAGS = "flags", "the flags rule"
+    EDITION = "edition", "a new edition of the apparatus"
 
 
 class ModeratedQuerySet(models.QuerySet):
@@ -224,6 +227,15 @@ class AnchoredQuerySet(ModeratedQuerySet):
     def orphaned(self):
         return self.filter(orphaned=True)
 
+    def with_people(self):
+        """With who proposed each item (its contributor) and who checked it (the moderator who accepted it)."""
+        return self.select_related("submitted_by", "reviewed_by")
+
+    def for_display(self):
+        """With all a reader's page shows of each item besides its citations: its people and cross-references."""
+        references = CrossReference.objects.select_related("to_note__paragraph__section", "to_correction__paragraph__section")
+        return self.with_people().prefetch_related(models.Prefetch("references_out", queryset=references))
+
 
 # A citation is public when it and its source are both accepted.
 PUBLIC_CITATION = Q(status__in=Status.PUBLIC, source__status__in=Status.PUBLIC)
@@ -232,6 +244,22 @@ PUBLIC_CITATION = Q(status__in=Status.PUBLIC, source__status__in=Status.PUBLIC)
 class CitationQuerySet(ModeratedQuerySet):
     def published(self):
         return self.filter(PUBLIC_CITATION)
+
+    def in_bibliography(self):
+        """Public citations of published notes and corrections: what the bibliography (/sources/) lists."""
+        return self.published().filter(
+            Q(annotation__in=Annotation.objects.published()) | Q(correction__in=Correction.objects.published())
+        )
+
+
+class SourceQuerySet(ModeratedQuerySet):
+    def in_bibliography(self):
+        """Sources cited by a published note or correction through a public citation."""
+        return self.filter(pk__in=Citation.objects.in_bibliography().values("source"))
+
+
+def _person_named(user):
+    return user.get_full_name() or user.get_username()
 
 
 class Moderated(models.Model):
@@ -279,7 +307,7 @@ class Moderated(models.Model):
             return self.credit
         if self.submitted_by_id is None:
             return "Anonymous"
-        return self.submitted_by.get_full_name() or self.submitted_by.get_username()
+        return _person_named(self.submitted_by)
 
     @property
     def is_public(self):
@@ -324,7 +352,70 @@ class Anchored(models.Model):
         ]
 
 
-class Annotation(Moderated, Anchored):
+class Certainty(models.TextChoices):
+    """How sure the edition is of an item; the values are TEI's (``@cert``: teidata.certainty)."""
+
+    HIGH = "high", "high"
+    MEDIUM = "medium", "medium"
+    LOW = "low", "low"
+
+
+class Assessed(models.Model):
+    """What a scholarly apparatus records of a note or a correction besides its text.
+
+    ``certainty``, and responsibility: who proposed it and who checked it (TEI
+    ``@cert`` and ``@resp``; W3C ``creator``). A contribution needs neither name
+    typed: it was proposed by its contributor and checked by the moderator who
+    accepted it. The editors' own items name both (e.g. "The editors (first
+    edition)").
+    """
+
+    certainty = models.CharField(
+        max_length=10, choices=Certainty.choices, default=Certainty.MEDIUM,
+        help_text="How sure the edition is of this item. A contribution starts at medium; moderators may change it.",
+    )
+    proposed_by = models.CharField(
+        max_length=200, blank=True, help_text="Who proposed it, when not its contributor (e.g. “The editors”).",
+    )
+    checked_by = models.CharField(
+        max_length=200, blank=True, help_text="Who checked it, when not the moderator who accepted it.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def see_also(self):
+        """The related items readers are pointed to: those they can see.
+
+        ``related_items`` (every related item, set by the edition's assembly in
+        one query for a whole page) is used when present; else the references.
+        """
+        related = getattr(self, "related_items", None)
+        if related is None:
+            related = [reference.target for reference in self.references_out.all()]
+        return [item for item in related if item.is_public]
+
+    @property
+    def edition_url(self):
+        """The item's place in the edition (its entry beside the paragraph)."""
+        return f"{reverse('annotations:edition')}#{self.entry_anchor}"
+
+    @property
+    def proposer(self):
+        return self.proposed_by or self.credited_to
+
+    @property
+    def checker(self):
+        """Who checked the item; empty until someone has (a pending contribution)."""
+        if self.checked_by:
+            return self.checked_by
+        if self.status == Status.ACCEPTED and self.reviewed_by_id is not None:
+            return _person_named(self.reviewed_by)
+        return ""
+
+
+class Annotation(Assessed, Moderated, Anchored):
     """A note on a passage."""
 
     class Kind(models.TextChoices):
@@ -347,15 +438,47 @@ class Annotation(Moderated, Anchored):
     def get_absolute_url(self):
         return reverse("annotations:note", args=[self.pk])
 
+    @property
+    def entry_anchor(self):
+        return f"note-{self.pk}"
 
-class Correction(Moderated, Anchored):
+    @property
+    def reference_title(self):
+        """How another item refers to this one: “the note on …”."""
+        return f"the note on “{Truncator(self.exact).chars(60)}”"
+
+
+class Correction(Assessed, Moderated, Anchored):
     """A proposed change of wording, shown as an apparatus over the original."""
+
+    class Group(models.TextChoices):
+        ERROR = "error", "errors"
+        REGULARISATION = "regularisation", "regularisations"
+        GAP = "gap", "gaps"
 
     class Category(models.TextChoices):
         FACTUAL = "factual", "factual"
         DATE = "date", "date"
         NAME = "name", "name"
-        LANGUAGE = "language", "language"
+        WORDING = "wording", "wording"
+        SPELLING = "spelling", "spelling"
+        TRANSLITERATION = "transliteration", "transliteration"
+        TITLE = "title", "title"
+        GAP = "gap", "gap"
+
+    # Each category's group and what it corrects, declared once: errors change
+    # what the text says, regularisations only its form, a gap supplies words
+    # evidently missing.
+    CATEGORIES = {
+        Category.FACTUAL: (Group.ERROR, "a wrong fact"),
+        Category.DATE: (Group.ERROR, "a wrong date"),
+        Category.NAME: (Group.ERROR, "a wrong name: the wrong person, place or thing"),
+        Category.WORDING: (Group.ERROR, "a wrong word that changes or garbles the sense"),
+        Category.SPELLING: (Group.REGULARISATION, "a misspelling"),
+        Category.TRANSLITERATION: (Group.REGULARISATION, "a name spelt in an unusual transliteration"),
+        Category.TITLE: (Group.REGULARISATION, "the form of a title (full title, italics)"),
+        Category.GAP: (Group.GAP, "words evidently missing from the text"),
+    }
 
     category = models.CharField(max_length=20, choices=Category.choices)
     replacement = models.TextField("corrected wording")
@@ -371,6 +494,28 @@ class Correction(Moderated, Anchored):
 
     def get_absolute_url(self):
         return reverse("annotations:correction", args=[self.pk])
+
+    @property
+    def group(self):
+        return self.CATEGORIES[self.category][0]
+
+    @property
+    def entry_anchor(self):
+        return f"correction-{self.pk}"
+
+    @property
+    def reference_title(self):
+        """How another item refers to this one: “the correction of …”."""
+        return f"the correction of “{Truncator(self.exact).chars(60)}”"
+
+    @classmethod
+    def described_category_choices(cls):
+        """Each category with its group and what it corrects, group by group (for a form's radio list)."""
+        return [
+            (category.value, f"{category.label} ({group.value}) — {what}")
+            for group in cls.Group
+            for category, (in_group, what) in cls.CATEGORIES.items() if in_group == group
+        ]
 
 
 class Source(Moderated):
@@ -399,7 +544,7 @@ class Source(Moderated):
     doi = models.CharField("DOI", max_length=200, blank=True)
     isbn = models.CharField("ISBN", max_length=20, blank=True)
 
-    objects = ModeratedQuerySet.as_manager()
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["authors", "year", "title"]
@@ -442,6 +587,53 @@ class Citation(Moderated):
     @property
     def item(self):
         return self.annotation or self.correction
+
+
+class CrossReference(models.Model):
+    """“See also”: a note or correction pointing readers to a related one (e.g. three items on one treaty clause).
+
+    Shown on the item while the related one is public; not moderated, since only
+    the editors make them (in the apparatus).
+    """
+
+    from_note = models.ForeignKey(Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="references_out")
+    from_correction = models.ForeignKey(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="references_out"
+    )
+    to_note = models.ForeignKey(Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="references_in")
+    to_correction = models.ForeignKey(
+        Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="references_in"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_note__isnull=False, from_correction__isnull=True)
+                | Q(from_note__isnull=True, from_correction__isnull=False),
+                name="crossreference_from_one_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_note__isnull=False, to_correction__isnull=True)
+                | Q(to_note__isnull=True, to_correction__isnull=False),
+                name="crossreference_to_one_item",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_note=F("to_note")) & ~Q(from_correction=F("to_correction")),
+                name="crossreference_not_to_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → {self.target}"
+
+    @property
+    def source(self):
+        return self.from_note or self.from_correction
+
+    @property
+    def target(self):
+        return self.to_note or self.to_correction
 
 
 class DecisionQuerySet(models.QuerySet):

@@ -177,6 +177,7 @@ MOVES = {
         Move("publish_on_trust", Status.ACCEPTED, frozenset({Status.PENDING}), Actor.RULE, "published on trust",
              cascade=Cascade.ACCEPT),
         Move("hide_for_flags", Status.PENDING, frozenset({Status.ACCEPTED}), Actor.RULE, "hidden pending review"),
+        Move("supersede", Status.REJECTED, frozenset({Status.ACCEPTED}), Actor.RULE, "superseded"),
     )
 }
 # The moderator's decisions, in the order the desk offers them.
@@ -1034,6 +1035,18 @@ def item_submitted(item):
         return False
     item.refresh_from_db()
     return True
+
+
+# --- A new edition of the apparatus ---------------------------------------------------------------------------
+
+
+def items_supersede(items, *, reason):
+    """Retire the editors' published items a newly loaded edition no longer has (all of one model).
+
+    A Decision by the edition's rule for each, with the reason; their history is
+    kept and nothing is deleted. Returns how many were retired.
+    """
+    return len(items_move(items, move="supersede", rule=Rule.EDITION, reason=reason).decided)
 
 
 # --- Standing: suspension and revoked trust ------------------------------------------------------------------------

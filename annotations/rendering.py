@@ -13,7 +13,7 @@ reading views turn notes and corrections into ``Span`` values and call
     ...     mode=APPARATUS,
     ... )
     >>> numbers
-    {'note-1': 1}
+    {'note-1': 1, 'correction-2': 1}
 
 What the output guarantees
 --------------------------
@@ -30,6 +30,13 @@ What the output guarantees
 * Note markers are numbered in reading order, from ``first_number``: a marker
   follows the end of its note's span, or the end of the correction that span
   ends inside; markers at the same point are ordered by the start of their span.
+  Corrections are numbered in reading order too (by start), from
+  ``first_correction_number``, in a sequence of their own. A reader's own
+  pending item (``pending``) takes no number: its marker shows ``PENDING_MARK``,
+  so the public numbering is the same for every reader.
+* ``number(kind, n)`` writes a number into the HTML (default: its digits). The
+  edition passes placeholders there and fills them when it assembles the page,
+  so a paragraph's HTML does not depend on how many notes come before it.
 
 The contract with the contributor's selection script (_contribute_tools.html)
 -----------------------------------------------------------------------------
@@ -53,6 +60,8 @@ MODES = (APPARATUS, CORRECTED, ORIGINAL)
 
 NOTE = "note"
 CORRECTION = "correction"
+# What a reader's own pending item shows instead of a number.
+PENDING_MARK = "*"
 
 
 @dataclass(frozen=True)
@@ -109,23 +118,33 @@ def _open_tag(span, mode):
     return ""  # corrected: the original characters are not shown at all
 
 
-def _close_tag(span, mode, original):
-    """Close ``span``; ``original`` is the text it covers (kept by corrected mode)."""
-    if span.kind == NOTE:
-        return "</mark>"
+def number_html(span, number):
+    """What a marker shows: its number (with what it counts, for screen readers), or the pending mark."""
+    if span.pending:
+        whose = "your pending note" if span.kind == NOTE else "your pending correction"
+        return f'<span class="visually-hidden">{whose}</span><span aria-hidden="true">{PENDING_MARK}</span>'
+    what = "Note " if span.kind == NOTE else "correction "
+    return f'<span class="visually-hidden">{what}</span>{number}'
+
+
+def _correction_close_tag(span, mode, original, number):
+    """Close a correction; ``original`` is the text it covers (kept by corrected mode)."""
     key, label = _escape(span.key), _escape(span.label or "correction")
     link = f'href="#{key}" id="ref-{key}" data-apparatus'
+    number = number_html(span, number)
     if mode == APPARATUS:
         return (
             f"</del><ins data-apparatus>{_escape(span.replacement)}</ins>"
             f'<a class="badge badge-{label}" {link}>'
-            f'<span class="visually-hidden">(</span>{label}<span class="visually-hidden"> correction)</span></a>'
+            f'<span class="visually-hidden">(</span>{number}<span class="visually-hidden">,</span> {label}'
+            '<span class="visually-hidden">)</span></a>'
             "</span>"
         )
     if mode == ORIGINAL:
         return (
             f'</span><a class="correction-marker" {link} title="{label} correction">'
-            f'<span aria-hidden="true">°</span><span class="visually-hidden">({label} correction)</span></a>'
+            f'<span aria-hidden="true">°</span><span class="visually-hidden">(</span>{number}'
+            f'<span class="visually-hidden">, {label})</span></a>'
         )
     pending = " pending" if span.pending else ""
     return (
@@ -139,21 +158,32 @@ def _marker(span, number):
     pending = " pending" if span.pending else ""
     return (
         f'<sup class="note-marker{pending}" data-apparatus><a href="#{key}" id="ref-{key}">'
-        f'<span class="visually-hidden">Note </span>{number}</a></sup>'
+        f"{number_html(span, number)}</a></sup>"
     )
 
 
-def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1):
-    """Render ``text`` with ``spans``; returns (html, {note key: marker number}).
+def digits(kind, number):
+    return str(number)
 
-    Raises ValueError for an unknown mode or a span outside the text (callers
-    pass only spans they have checked against the paragraph).
+
+def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_correction_number=1, number=digits):
+    """Render ``text`` with ``spans``; returns (html, numbers).
+
+    ``numbers`` maps each span's key to its number (None for a pending item),
+    notes in the order of their markers, then corrections by start. Raises
+    ValueError for an unknown mode or a span outside the text (callers pass
+    only spans they have checked against the paragraph).
     """
     spans = list(spans)
     _validate(text, spans, mode)
     notes = [span for span in spans if span.kind == NOTE]
     corrections = _applied_corrections(spans)
     input_order = {id(span): index for index, span in enumerate(spans)}
+    correction_numbers = {}
+    next_correction = first_correction_number
+    for span in sorted((s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end, input_order[id(s)])):
+        correction_numbers[span.key] = None if span.pending else next_correction
+        next_correction += 0 if span.pending else 1
 
     def by_start(span):
         return (span.start, -span.end, input_order[id(span)])
@@ -198,13 +228,22 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1):
         nonlocal suppressed
         if span.kind == CORRECTION and mode == CORRECTED:
             suppressed -= 1
-        emit(_close_tag(span, mode, text[span.start:span.end]))
+        if span.kind == NOTE:
+            emit("</mark>")
+            return
+        correction_number = correction_numbers[span.key]
+        label = None if correction_number is None else number(CORRECTION, correction_number)
+        emit(_correction_close_tag(span, mode, text[span.start:span.end], label))
 
     def place_markers(position):
         nonlocal next_number
         for note in sorted(markers_at.get(position, ()), key=lambda n: (n.start, input_order[id(n)])):
+            if note.pending:
+                numbers[note.key] = None
+                emit(_marker(note, None))
+                continue
             numbers[note.key] = next_number
-            emit(_marker(note, next_number))
+            emit(_marker(note, number(NOTE, next_number)))
             next_number += 1
 
     for segment_start, segment_end in zip(boundaries, boundaries[1:]):
@@ -222,4 +261,5 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1):
     while stack:
         close(stack.pop())
     place_markers(len(text))
+    numbers.update(correction_numbers)
     return "".join(out), numbers

@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from annotations import feeds
-from annotations.views import contribute, export, flags, reading, resubmit
+from annotations.views import citations, contribute, export, flags, reading, resubmit, search
 
 app_name = "annotations"
+register_converter(citations.FormatConverter, "citation_format")
 
 urlpatterns = [
     # Reading: the edition and its permalinks.
@@ -11,6 +12,16 @@ urlpatterns = [
     path("notes/<int:pk>/", reading.NoteView.as_view(), name="note"),
     path("corrections/<int:pk>/", reading.CorrectionView.as_view(), name="correction"),
     path("sources/", reading.SourcesView.as_view(), name="sources"),
+    # Citations to take away: CSL-JSON (.json), BibTeX (.bib), RIS (.ris).
+    path("sources.<citation_format:format>", citations.SourcesDownloadView.as_view(), name="sources_download"),
+    path("edition.<citation_format:format>", citations.EditionDownloadView.as_view(), name="edition_download"),
+    path("notes/<int:pk>/citation.<citation_format:format>", citations.NoteDownloadView.as_view(), name="note_download"),
+    path(
+        "corrections/<int:pk>/citation.<citation_format:format>",
+        citations.CorrectionDownloadView.as_view(),
+        name="correction_download",
+    ),
+    path("search/", search.SearchView.as_view(), name="search"),
     # Readers' flags on published items.
     path("notes/<int:pk>/flag/", flags.NoteFlagView.as_view(), name="note_flag"),
     path("corrections/<int:pk>/flag/", flags.CorrectionFlagView.as_view(), name="correction_flag"),
@@ -24,7 +35,7 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
     path("me/<str:kind>/<int:pk>/resubmit/", resubmit.ItemResubmitView.as_view(), name="item_resubmit"),
     # The apparatus as W3C Web Annotations (JSON-LD).
-    path("annotations/", export.AnnotationCollectionView.as_view(), name="w3c_collection"),
+    path("annotations/", export.AnnotationContainerView.as_view(), name="w3c_collection"),
     path("annotations/note-<int:pk>/", export.NoteAnnotationView.as_view(), name="w3c_note"),
     path("annotations/correction-<int:pk>/", export.CorrectionAnnotationView.as_view(), name="w3c_correction"),
     # Feeds.

@@ -74,6 +74,33 @@ def seed_apparatus(essay, *, notes, corrections, seed=1922):
     Essay.revision_bump()
 
 
+def seed_contributor(essay, *, pending=5, username="bench-contributor"):
+    """A contributor with ``pending`` notes awaiting review, each in its own paragraph; returns a session key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from annotations.models import Annotation, Paragraph, Status
+    from annotations.text import selectors_for
+
+    user = User.objects.create_user(username, password=None)
+    paragraphs = [p for p in Paragraph.objects.filter(section__essay=essay) if len(_words(p.text)) >= 4]
+    step = max(1, len(paragraphs) // pending)
+    for number, paragraph in enumerate(paragraphs[::step][:pending]):
+        start, end = _words(paragraph.text)[1]
+        anchor = selectors_for(paragraph.text, start, end)
+        Annotation.objects.create(
+            paragraph=paragraph, start=start, end=end, exact=anchor.exact, prefix=anchor.prefix, suffix=anchor.suffix,
+            body=f"My pending note {number}.", status=Status.PENDING, submitted_by=user,
+        )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def seed_pending(model, count, *, contributor=None, cited=True):
     """``count`` pending notes or corrections on distinct words of one new paragraph, in bulk; with ``cited``,
     each cites its own new pending source through a pending citation (a class of contributors at work)."""
@@ -119,11 +146,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--corrections", type=int, default=100)
+    parser.add_argument("--contributor-pending", type=int, default=0,
+                        help="also make a contributor with this many pending notes and print their session key")
     options = parser.parse_args()
     from annotations.models import Essay
 
-    seed_apparatus(Essay.objects.get(), notes=options.notes, corrections=options.corrections)
+    essay = Essay.objects.get()
+    seed_apparatus(essay, notes=options.notes, corrections=options.corrections)
     print(f"Seeded {options.notes} notes and {options.corrections} corrections.")
+    if options.contributor_pending:
+        print(f"session {seed_contributor(essay, pending=options.contributor_pending)}")
 
 
 if __name__ == "__main__":

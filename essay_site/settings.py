@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    "django.contrib.sitemaps",
     "markdownx",
     "reversion",
     "annotations",
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers of the edition page, answered from what the whole stack served them before.
+    "annotations.middleware.AnonymousEditionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,21 +113,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The rendered edition is cached under a key that carries the revision number
 # kept in the database, so an invalidation made by one worker process holds in
-# all of them even with a per-process cache. REDIS_URL shares one cache.
+# all of them even with a per-process cache. REDIS_URL shares one cache. The
+# edition's pages and passages have a cache of their own ("edition"), so that
+# they never crowd out what else is kept (annotations/edition.py).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        "edition": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "edition",
+            "TIMEOUT": 60 * 60 * 24,
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "edition",
-        }
+        },
+        "edition": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "edition-pages",
+            "TIMEOUT": 60 * 60 * 24,
+            # An entry per note or correction and a passage per paragraph in each mode, a few
+            # pages: room for 1,000 notes in three modes across several revisions.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
+# How long a reader's browser (max-age) and a shared cache such as nginx or a CDN
+# (s-maxage) may keep an anonymous edition page before asking again; the answer
+# to that question is a 304 unless the revision has moved.
+EDITION_MAX_AGE = int(os.environ.get("EDITION_MAX_AGE", "60"))
+EDITION_SHARED_MAX_AGE = int(os.environ.get("EDITION_SHARED_MAX_AGE", "60"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
-from annotations.views import accounts
+from annotations.sitemaps import SITEMAPS
+from annotations.views import accounts, crawlers
 
 admin.site.site_header = "Annotated edition: moderation desk"
 admin.site.site_title = "Annotated edition"
@@ -19,5 +21,8 @@ urlpatterns = [
     # django-markdownx's live preview, for signed-in users only. Its image
     # upload endpoint is deliberately not routed: notes take no uploads.
     path("markdownx/markdownify/", login_required(MarkdownifyView.as_view()), name="markdownx_markdownify"),
+    # For crawlers: the sitemap (django.contrib.sitemaps) and robots.txt pointing at it.
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", crawlers.robots_txt, name="robots_txt"),
     path("", include("annotations.urls")),
 ]

@@ -19,12 +19,19 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (rendered pages, rate-limit counters)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (rendered pages and passages, rate-limit counters)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    from annotations import edition
+
+    def clear():
+        for store in caches.all():
+            store.clear()
+        edition.recent_forget()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture(autouse=True)

@@ -90,8 +90,8 @@ def test_admin_page_is_open_exactly_to_its_roles(client, objects, role, model, p
 
 # (model, the form's data, the field to check, roles whose edit is saved)
 EDITS = [
-    ("annotation", {"kind": "comment", "body": "Edited note."}, "body", REVIEWERS),
-    ("correction", {"category": "date", "replacement": "April 1922", "rationale": "Edited."}, "replacement", REVIEWERS),
+    ("annotation", {"kind": "comment", "body": "Edited note.", "certainty": "medium"}, "body", REVIEWERS),
+    ("correction", {"category": "date", "replacement": "April 1922", "rationale": "Edited.", "certainty": "high"}, "replacement", REVIEWERS),
     ("source", {"kind": "book", "title": "An edited title"}, "title", REVIEWERS),
     ("essay", {"title": "An edited essay title", "slug": "a-test-essay"}, "title", EDITORS),
     ("section", {"heading": "An edited heading"}, "heading", EDITORS),

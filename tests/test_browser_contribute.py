@@ -38,8 +38,12 @@ def log_in(page, base, username="ada"):
 
 def select_with_mouse(page, paragraph, phrase):
     """Drag the mouse across ``phrase`` in the paragraph's original text, as a reader would."""
+    # Measured once fonts are in and the scroll has settled: a layout shift between measuring and dragging
+    # (a busy machine loads slowly) would select the wrong words.
     box = page.evaluate(
-        """([anchor, phrase]) => {
+        """async ([anchor, phrase]) => {
+            await document.fonts.ready;
+            const settled = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
             getSelection().removeAllRanges();  // a drag inside a selection would move it, not select
             const root = document.querySelector(`.paragraph-text[data-paragraph="${anchor}"]`);
             const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -47,6 +51,7 @@ def select_with_mouse(page, paragraph, phrase):
                 const node = walker.currentNode, at = node.data.indexOf(phrase);
                 if (at < 0 || node.parentElement.closest("[data-apparatus]")) continue;
                 node.parentElement.scrollIntoView({block: "center", behavior: "instant"});
+                await settled();
                 const range = document.createRange();
                 range.setStart(node, at);
                 range.setEnd(node, at + phrase.length);

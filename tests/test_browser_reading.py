@@ -1,5 +1,7 @@
 """The reading view in a real browser: accessibility, layout at phone and desktop widths, modes without JavaScript."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -106,3 +108,30 @@ def test_print_puts_notes_under_their_paragraph_as_footnotes_without_screen_furn
     for furniture in (".site-header", ".reading-modes", ".toc", ".passage-tools", ".entry-permalink"):
         assert page.locator(furniture).first.is_hidden(), furniture
     assert page.locator(".cite-edition").is_visible()
+
+
+def shown_number(locator):
+    """The number a marker or an apparatus entry shows (screen-reader words aside)."""
+    return int(re.search(r"\d+", locator.inner_text()).group())
+
+
+@pytest.mark.parametrize("mode", ["apparatus", "original"])
+def test_corrections_are_numbered_in_reading_order_at_their_marker_and_in_the_apparatus_on_screen_and_in_print(
+    page, edition, mode,
+):
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.goto(f"{edition}/?mode={mode}")
+    marker_class = "badge" if mode == "apparatus" else "correction-marker"
+    markers = page.locator(f".paragraph-text a.{marker_class}")
+    assert markers.count() == 15
+    numbers = [shown_number(markers.nth(index)) for index in range(markers.count())]
+    assert numbers == list(range(1, 16))  # in the order a reader meets them
+    for index in range(markers.count()):
+        key = markers.nth(index).get_attribute("href").lstrip("#")
+        entry_number = page.locator(f"#{key} a.entry-number")
+        assert shown_number(entry_number) == numbers[index]
+        assert entry_number.get_attribute("href") == f"#ref-{key}"
+    page.emulate_media(media="print")
+    assert markers.first.is_visible() and shown_number(markers.first) == 1
+    first_entry = page.locator(f"#{markers.first.get_attribute('href').lstrip('#')} .entry-number")
+    assert first_entry.is_visible() and shown_number(first_entry) == 1

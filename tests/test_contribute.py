@@ -49,7 +49,7 @@ def note_data(exact="Rapallo", body="Rapallo is on the Ligurian coast.", **extra
 def correction_data(exact="1926", replacement="24 April 1926", **extra):
     data = {
         "exact": exact,
-        "category": "language",
+        "category": "wording",
         "replacement": replacement,
         "rationale": "The exact date is clearer.",
         "cite-choice": "none",
@@ -305,8 +305,9 @@ def test_factual_date_and_name_corrections_need_a_source(client, contributor, pa
     assert counts() == [0, 0, 0, 0]
 
 
-def test_language_correction_needs_no_source(client, contributor, paragraph):
-    assert client.post(correction_url(paragraph), correction_data()).status_code == 302
+@pytest.mark.parametrize("category", ["wording", "spelling", "transliteration", "title", "gap"])
+def test_wording_regularisation_and_gap_corrections_need_no_source(client, contributor, paragraph, category):
+    assert client.post(correction_url(paragraph), correction_data(category=category)).status_code == 302
 
 
 @pytest.mark.parametrize("replacement", ["1926", " 1926 "])
@@ -337,9 +338,20 @@ def test_the_error_summary_takes_the_focus_and_links_each_error_to_its_field(cli
     assert "The new source has errors" in alert.group(1)
 
 
-def test_the_correction_categories_offer_no_blank_choice(client, contributor, paragraph):
+def test_the_correction_categories_offer_no_blank_choice_and_come_group_by_group(client, contributor, paragraph):
     html = client.get(correction_url(paragraph)).content.decode()
-    assert re.findall(r'name="category" value="([^"]*)"', html) == ["factual", "date", "name", "language"]
+    assert re.findall(r'name="category" value="([^"]*)"', html) == [
+        "factual", "date", "name", "wording", "spelling", "transliteration", "title", "gap",
+    ]
+    assert "wording (error) — a wrong word" in html and "transliteration (regularisation)" in html
+    assert "Factual, date and name corrections need at least one source." in html
+
+
+def test_the_retired_language_category_is_refused(client, contributor, paragraph):
+    response = client.post(correction_url(paragraph), correction_data(category="language"))
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert counts() == [0, 0, 0, 0]
 
 
 def test_sources_in_the_bibliography_are_listed_by_full_title_type_author_and_year(client, contributor, paragraph):

@@ -88,7 +88,7 @@ def test_an_edit_with_bad_input_is_refused_and_nothing_changed(client, contribut
 
 
 def test_editing_a_correction_to_a_sourced_category_needs_a_source_first(client, contributor, note):
-    correction = make_correction(note.paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="language")
+    correction = make_correction(note.paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="wording")
     data = {"exact": "1922", "category": "date", "replacement": "1923", "rationale": "Why.", "version": 1}
     response = client.post(edit_url("corrections", correction.pk), data)
     assert response.status_code == 400

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from annotations import moderation
-from annotations.models import Annotation, Correction, Status
+from annotations.models import Annotation, Correction, CrossReference, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.test_rendering import Walk
 
@@ -69,7 +70,7 @@ def test_the_paragraph_text_reads_back_as_the_original_once_apparatus_is_skipped
 def test_paragraph_text_and_contributions_are_escaped(client, db):
     paragraph = make_paragraph('Stalin said "<b>no</b>" & left.')
     make_note(paragraph, "<b>no</b>", body="<img src=x onerror=alert(1)> **bold**")
-    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.LANGUAGE)
+    make_correction(paragraph, "left", replacement="<script>alert(2)</script>", category=Correction.Category.WORDING)
     html = page(client)
     assert "&lt;b&gt;no&lt;/b&gt;" in html
     assert "onerror" not in html and "<script>alert(2)" not in html
@@ -89,7 +90,7 @@ def test_published_note_is_highlighted_with_a_marker_linked_both_ways_to_the_not
     assert f'<mark class="note-span" data-note="note-{note.pk}">Rapallo</mark>' in html
     assert f'<a href="#note-{note.pk}" id="ref-note-{note.pk}">' in html  # text → note
     assert f'id="note-{note.pk}"' in html
-    assert f'<a class="entry-number" href="#ref-note-{note.pk}">1' in html  # note → text
+    assert f'<a class="entry-number" href="#ref-note-{note.pk}"><span class="visually-hidden">Note </span>1<' in html  # note → text
     assert "Rapallo is near <em>Genoa</em>." in html
     assert "Ada Lovelace" in html and "context" in html
     assert f'href="/sources/#source-{source.pk}">Haslam 1984, p. 212</a>' in html
@@ -129,6 +130,66 @@ def test_notes_that_overlap_a_correction_both_render(client, db):
     assert f'<mark class="note-span" data-note="note-{note.pk}">signed in </mark>' in html
     assert f'<del><mark class="note-span" data-note="note-{note.pk}">1922</mark> at</del>' in html
     assert html.index("on 16 April 1922 at</ins>") < html.index(f'id="ref-note-{note.pk}"')
+
+
+def marker_number(html, key):
+    """The number the text's marker of ``key`` (e.g. "correction-3") shows, or the pending mark."""
+    match = re.search(rf'id="ref-{key}"[^>]*>.*?<span class="visually-hidden">(?:\()?(?:Note |correction |your pending \w+)</span>(?:<span aria-hidden="true">)?([^<]+)<', html)
+    return match.group(1)
+
+
+def entry_number(html, key):
+    """The number the apparatus entry of ``key`` shows."""
+    match = re.search(rf'<a class="entry-number" href="#ref-{key}">(?:<span class="visually-hidden">[^<]*</span>)?(?:<span aria-hidden="true">)?([^<]+)<', html)
+    return match.group(1)
+
+
+@pytest.mark.parametrize("mode", ["apparatus", "original", "corrected"])
+def test_corrections_are_numbered_in_reading_order_at_their_marker_and_in_the_apparatus(client, db, mode):
+    first = make_paragraph("The Treaty of Rapallo was signed in 1922 at Genoa.")
+    second = make_paragraph("Litvinov spoke at Geneva in 1934.")
+    late = make_correction(second, "1934", replacement="1935")
+    early = make_correction(first, "1922")
+    earliest = make_correction(first, "Rapallo", replacement="Rapallo (Italy)", category=Correction.Category.NAME)
+    make_note(first, "Genoa")
+    html = page(client, mode=mode)
+    for number, correction in enumerate((earliest, early, late), start=1):
+        assert entry_number(html, f"correction-{correction.pk}") == str(number)
+        if mode != "corrected":  # the corrected reading is a clean text: no marker to number
+            assert marker_number(html, f"correction-{correction.pk}") == str(number)
+    assert "<!--#" not in html  # every number filled in
+
+
+def test_a_contributors_pending_items_renumber_nothing_and_are_marked_instead(client, db):
+    paragraph = make_paragraph("The Treaty of Rapallo was signed in 1922 at Genoa.")
+    later = make_paragraph("Litvinov spoke at Geneva in 1934.")
+    public_notes = [make_note(paragraph, "Genoa"), make_note(later, "Geneva")]
+    public_corrections = [make_correction(paragraph, "1922"), make_correction(later, "1934", replacement="1935")]
+    author = make_user("author")
+    own_note = make_note(paragraph, "Treaty", status=Status.PENDING, submitted_by=author, body="My draft.")
+    own_correction = make_correction(
+        paragraph, "Rapallo", replacement="Rapallo (Italy)", status=Status.PENDING, submitted_by=author,
+    )
+    public = page(client)
+    client.force_login(author)
+    mine = page(client)
+    for item in public_notes:
+        assert marker_number(mine, f"note-{item.pk}") == marker_number(public, f"note-{item.pk}")
+        assert entry_number(mine, f"note-{item.pk}") == entry_number(public, f"note-{item.pk}")
+    for item in public_corrections:
+        assert marker_number(mine, f"correction-{item.pk}") == marker_number(public, f"correction-{item.pk}")
+        assert entry_number(mine, f"correction-{item.pk}") == entry_number(public, f"correction-{item.pk}")
+    assert [marker_number(public, f"note-{item.pk}") for item in public_notes] == ["1", "2"]
+    for key in (f"note-{own_note.pk}", f"correction-{own_correction.pk}"):
+        assert marker_number(mine, key) == "*" and entry_number(mine, key) == "*"
+    assert "your pending note" in mine and "your pending correction" in mine
+
+
+def test_a_note_cannot_smuggle_a_number_placeholder_into_the_page(client, db):
+    paragraph = make_paragraph()
+    make_note(paragraph, "Rapallo", body="Before <!--#n:5--> and &lt;!--#cite:--&gt; after")
+    html = page(client)
+    assert "Before  and &lt;!--#cite:--&gt; after" in html  # the comment is stripped, the escaped text stays text
 
 
 # --- corrections and modes ---------------------------------------------------------------------
@@ -340,9 +401,84 @@ def test_the_edition_version_moves_only_when_what_readers_see_changes(client, se
     assert version() == "2"
 
 
+def test_the_edition_version_counts_decisions_on_this_essay_only(client, seeded_essay):
+    from annotations.edition import edition_version
+    from tests.factories import make_essay
+
+    moderator = make_user("mod", groups=["Moderators"])
+    other = make_paragraph(essay=make_essay(title="Another essay", slug="another"))
+    moderation.item_approve(make_note(other, "Rapallo", status=Status.PENDING), moderator=moderator)
+    assert edition_version(seeded_essay) == 1
+    assert edition_version(other.section.essay) == 2
+
+
 def test_cite_this_passage_carries_the_paragraphs_locator_and_anchor(client, seeded_essay):
     html = page(client)
     paragraph = seeded_essay.sections.get(position=1).paragraphs.get(position=2)
     assert re.search(
         rf'id="cite-{paragraph.anchor}">.*?{re.escape(paragraph.locator)}\. http://testserver/#{paragraph.anchor}\.', html
     )
+
+
+# --- certainty and responsibility ---------------------------------------------------------------
+
+
+def test_a_contribution_is_shown_as_proposed_by_its_contributor_and_checked_by_the_moderator_who_accepted_it(client, moderator):
+    contributor = make_user("alice")
+    note = make_note(status=Status.PENDING, submitted_by=contributor, body="Signed at Rapallo, near Genoa.")
+    assert (note.certainty, note.proposer, note.checker) == ("medium", "alice", "")
+    moderation.item_approve(note, moderator=moderator)
+    for url in (EDITION, note.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert re.search(rf"Proposed by alice, checked by {moderator.username}\s+·\s+<span[^>]*>certainty medium</span>", meta)
+
+
+def test_an_editorial_item_names_who_proposed_and_who_checked_it_and_how_sure_it_is(client, db):
+    correction = make_correction(
+        credit="The editors", proposed_by="The editors (first edition)", checked_by="A second reader", certainty="low",
+    )
+    for url in (EDITION, correction.get_absolute_url()):
+        meta = re.search(r'<p class="entry-meta">(.*?)</p>', page(client, url), re.S).group(1)
+        assert "Proposed by The editors (first edition), checked by A second reader" in meta
+        assert '<span class="certainty certainty-low">certainty low</span>' in meta
+
+
+# --- cross-references ---------------------------------------------------------------------------
+
+
+def test_a_cross_reference_links_to_the_related_items_entry_in_the_edition(client, db):
+    paragraph = make_paragraph("The treaty bound the USSR only if France acted first, as the protocol said.")
+    note = make_note(paragraph, exact="only if France acted first")
+    correction = make_correction(paragraph, exact="protocol", replacement="protocol of signature", category="wording")
+    CrossReference.objects.create(from_note=note, to_correction=correction)
+    expected = (
+        f'See also <a href="{EDITION}#correction-{correction.pk}">the correction of “protocol”</a> ({paragraph.locator}).'
+    )
+    for url in (EDITION, note.get_absolute_url()):
+        assert expected in page(client, url)
+    assert f'id="correction-{correction.pk}"' in page(client)
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_a_cross_reference_to_an_item_readers_cannot_see_is_not_shown(client, db, status):
+    note = make_note()
+    hidden = make_correction(status=status)
+    CrossReference.objects.create(from_note=note, to_correction=hidden)
+    assert "See also" not in page(client) and "See also" not in page(client, note.get_absolute_url())
+
+
+def test_a_cross_reference_leaves_the_cached_page_when_its_related_item_is_taken_down(client, moderator):
+    paragraph = make_paragraph("The treaty bound the USSR only if France acted first, as the protocol said.")
+    other = make_paragraph("A second paragraph, where the related correction stands alone.")
+    note = make_note(paragraph, exact="only if France acted first")
+    correction = make_correction(other, exact="second paragraph", replacement="later paragraph", category="wording")
+    CrossReference.objects.create(from_note=note, to_correction=correction)
+    assert "See also" in page(client)  # now kept: the note's entry and passage are cached
+    moderation.item_reopen(correction, moderator=moderator, reason="Checking it again.")
+    assert "See also" not in page(client)
+
+
+def test_an_item_cannot_refer_to_itself(db):
+    note = make_note()
+    with pytest.raises(ValidationError):
+        CrossReference(from_note=note, to_note=note).full_clean()

@@ -1,6 +1,7 @@
 """The edition page's cost: constant SQL queries, a cached body, and invalidation that holds across processes."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,11 +13,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations.models import Annotation, Correction, Essay, Status
+from annotations.models import Annotation, Correction, Essay, Paragraph, Status
 from bench.seed import seed_apparatus
 from tests.conftest import ROOT
 
 EDITION = reverse("annotations:edition")
+
+
+def clear_caches():
+    from django.core.cache import caches
+
+    from annotations import edition
+
+    for store in caches.all():
+        store.clear()
+    edition.recent_forget()
 
 
 def count_queries(client, url=EDITION):
@@ -57,26 +68,38 @@ def test_a_message_waiting_for_the_reader_is_shown_not_a_cached_page(client, see
     assert "You have been logged out." in client.get(EDITION).content.decode()
 
 
-def test_an_unexpected_query_string_is_rendered_not_kept_as_a_page(client, seeded_essay):
-    """Arbitrary query strings must not fill the cache with copies of the page."""
-    client.get(EDITION, {"utm_source": "x"})
-    assert client.get(EDITION, {"utm_source": "x"}).templates
+def test_junk_query_strings_share_the_one_page_of_their_mode_and_evict_nothing(client, seeded_essay):
+    """1,500 GETs like /?mode=&mode=corrected… once kept a page each and evicted the rate-limit counters."""
+    from django.core.cache import cache, caches
+
+    cache.set("a-rate-limit-counter", 7)
+    first = client.get(EDITION, {"mode": "corrected"})
+    kept = set(caches["edition"]._cache)
+    for n in range(400):
+        junk = client.get(f"{EDITION}?mode=&mode=corrected{'&mode=' * (n % 3)}&x={n}&utm_source={n}")
+        assert junk.content == first.content and not junk.templates
+    assert set(caches["edition"]._cache) == kept
+    assert cache.get("a-rate-limit-counter") == 7
 
 
 def test_edition_queries_do_not_grow_with_the_number_of_notes(client, seeded_essay, django_assert_max_num_queries):
-    from django.core.cache import cache
-
     seed_apparatus(seeded_essay, notes=10, corrections=10, seed=1)
     small = count_queries(client)
+    # The essay's state (its revision), the essay, its sections and paragraphs; the published items' states (notes,
+    # corrections, citations, cross-references), which key the passages; the same in full for the passages to
+    # render (with their cross-references); the version and its date (two).
+    assert small == 15
     seed_apparatus(seeded_essay, notes=990, corrections=90, seed=2)
     assert Annotation.objects.published().count() == 1000
     assert Correction.objects.published().count() == 100
-    cache.clear()
+    clear_caches()
     with django_assert_max_num_queries(small):
         response = client.get(EDITION)
     html = response.content.decode()
     assert html.count('class="note-marker"') == 1000
     assert html.count("<ins data-apparatus>") == 100
+    Essay.revision_bump()  # every passage still shows what it showed: none is read in full or rendered
+    assert count_queries(client) == 11
 
 
 def test_signed_in_contributor_with_pending_items_also_costs_constant_queries(client, seeded_essay, django_assert_max_num_queries):
@@ -95,11 +118,14 @@ def test_signed_in_contributor_with_pending_items_also_costs_constant_queries(cl
 
 
 def test_readers_get_the_cached_page_until_the_revision_moves(client, seeded_essay):
+    """A passage is keyed by its items' state (version, last saved), so an edit saved outside the desk shows too."""
     seed_apparatus(seeded_essay, notes=5, corrections=2, seed=5)
     first = count_queries(client)
-    assert count_queries(client) < first  # served from the cache: only the revision is read
+    assert count_queries(client) == 1 < first  # served from the cache: only the essay (its revision) is read
     # A change that bypasses moderation does not show until the revision is bumped …
-    Annotation.objects.update(body="Quietly edited body.")
+    note = Annotation.objects.first()
+    note.body = "Quietly edited body."
+    note.save()
     assert "Quietly edited body." not in client.get(EDITION).content.decode()
     # … which every moderation decision does.
     Essay.revision_bump()
@@ -185,3 +211,89 @@ def test_a_decision_made_in_one_process_shows_in_every_server_process(shared_dat
         for _, process in servers:
             process.terminate()
             process.wait(timeout=10)
+
+
+# --- passages: what a decision or a contributor's own items re-render ------------------------------
+
+
+@pytest.fixture
+def rendered_passages(monkeypatch):
+    """The paragraphs whose passage was rendered (not taken from the cache), in order."""
+    from annotations import edition
+
+    rendered = []
+    render = edition._passage_render
+
+    def spy(paragraph, notes, corrections, *, mode):
+        rendered.append(paragraph.pk)
+        return render(paragraph, notes, corrections, mode=mode)
+
+    monkeypatch.setattr(edition, "_passage_render", spy)
+    return rendered
+
+
+@pytest.fixture
+def rendered_entries(monkeypatch):
+    """The notes and corrections whose apparatus entry was rendered (not taken from the cache)."""
+    from annotations import edition
+
+    rendered = []
+    render = edition._entry_render
+
+    def spy(item, mode):
+        rendered.append(item)
+        return render(item, mode)
+
+    monkeypatch.setattr(edition, "_entry_render", spy)
+    return rendered
+
+
+def marker_numbers(html):
+    return {
+        int(pk): int(number)
+        for pk, number in re.findall(r'id="ref-note-(\d+)"><span class="visually-hidden">Note </span>(\d+)<', html)
+    }
+
+
+def test_a_decision_re_renders_only_the_passage_it_touched_and_renumbers_the_rest(
+    client, seeded_essay, rendered_passages, rendered_entries,
+):
+    from annotations import moderation
+    from tests.factories import make_note, make_user
+
+    seed_apparatus(seeded_essay, notes=40, corrections=10, seed=7)
+    paragraphs = list(Paragraph.objects.filter(section__essay=seeded_essay))
+    first = paragraphs[0]
+    before = marker_numbers(client.get(EDITION).content.decode())
+    assert len(rendered_passages) == len(paragraphs)
+
+    rendered_passages.clear()
+    rendered_entries.clear()
+    note = make_note(first, " ".join(first.text.split()[:4]), status=Status.PENDING, body="A new note in § 1.")
+    moderation.item_approve(note, moderator=make_user("mod", groups=["Moderators"]))
+    after = marker_numbers(client.get(EDITION).content.decode())
+    assert rendered_passages == [first.pk]
+    assert rendered_entries == [note]  # the other entries of § 1 come from the cache, renumbered
+    assert sorted(after.values()) == list(range(1, len(before) + 2))
+    later = Annotation.objects.exclude(paragraph=first).values_list("pk", flat=True)
+    assert later and all(after[pk] == before[pk] + 1 for pk in later)  # renumbered, not re-rendered
+
+
+def test_a_contributors_page_re_renders_only_the_passages_with_their_pending_items(client, seeded_essay, rendered_passages):
+    from tests.factories import make_note, make_user
+
+    seed_apparatus(seeded_essay, notes=40, corrections=10, seed=8)
+    paragraphs = list(Paragraph.objects.filter(section__essay=seeded_essay))
+    author = make_user("author")
+    for paragraph in (paragraphs[3], paragraphs[20]):
+        make_note(paragraph, paragraph.text.split()[1], status=Status.PENDING, submitted_by=author, body="Mine.")
+    anonymous = client.get(EDITION).content.decode()
+    rendered_passages.clear()
+    client.force_login(author)
+    mine = client.get(EDITION).content.decode()
+    assert sorted(rendered_passages) == sorted([paragraphs[3].pk, paragraphs[20].pk])
+    assert mine.count("Mine.") == 2
+    assert marker_numbers(mine) == marker_numbers(anonymous)  # their own notes renumber nothing
+    rendered_passages.clear()
+    assert client.get(EDITION).content.decode().count("Mine.") == 2
+    assert rendered_passages == []  # their passages are kept too, by what they show

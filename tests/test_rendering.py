@@ -1,14 +1,19 @@
 """The rendering core: a paragraph with overlapping notes and corrections, in each reading mode."""
 
+import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotations.rendering import APPARATUS, CORRECTED, CORRECTION, MODES, NOTE, ORIGINAL, Span, render_paragraph
+from annotations.rendering import (
+    APPARATUS, CORRECTED, CORRECTION, MODES, NOTE, ORIGINAL, PENDING_MARK, Span, render_paragraph,
+)
 
 VOID = {"br", "img", "hr"}
+MARKER_CLASSES = {"note-marker": NOTE, "badge": CORRECTION, "correction-marker": CORRECTION}
 
 
 class Walk(HTMLParser):
@@ -19,7 +24,7 @@ class Walk(HTMLParser):
         self.stack = []  # (tag, attrs)
         self.original = []  # (character, frozenset of note keys over it)
         self.visible = []
-        self.marker_numbers = []
+        self.markers = []  # (kind, visible text) of each note or correction marker, in order
         self.tags = []
         self.feed(html)
         self.close()
@@ -30,6 +35,9 @@ class Walk(HTMLParser):
         self.tags.append(tag)
         if tag not in VOID:
             self.stack.append((tag, attrs))
+        kind = next((MARKER_CLASSES[c] for c in attrs.get("class", "").split() if c in MARKER_CLASSES), None)
+        if kind is not None:
+            self.markers.append([kind, ""])
         if "data-replaces" in attrs:
             self.original.extend((char, self._notes()) for char in attrs["data-replaces"])
 
@@ -45,14 +53,24 @@ class Walk(HTMLParser):
 
     def handle_data(self, data):
         hidden = self._in(lambda tag, attrs: "visually-hidden" in attrs.get("class", ""))
-        if self._in(lambda tag, attrs: "note-marker" in attrs.get("class", "")):
+        if self._in(lambda tag, attrs: set(attrs.get("class", "").split()) & MARKER_CLASSES.keys()):
             if not hidden:
-                self.marker_numbers.append(int(data))
-            return
+                self.markers[-1][1] += data
+            if self._in(lambda tag, attrs: "note-marker" in attrs.get("class", "")):
+                return
         if not hidden and not self._in(lambda tag, attrs: tag == "a"):
             self.visible.append(data)
         if not self._in(lambda tag, attrs: "data-apparatus" in attrs):
             self.original.extend((char, self._notes()) for char in data)
+
+    def marker_labels(self, kind):
+        """The number (or pending mark) each marker of ``kind`` shows, in reading order."""
+        labels = [re.search(rf"\d+|{re.escape(PENDING_MARK)}", text).group() for k, text in self.markers if k == kind]
+        return [label if label == PENDING_MARK else int(label) for label in labels]
+
+    @property
+    def marker_numbers(self):
+        return self.marker_labels(NOTE)
 
     @property
     def original_text(self):
@@ -89,6 +107,37 @@ def test_note_is_highlighted_and_followed_by_its_numbered_marker():
     assert 'href="#note-7" id="ref-note-7"' in html
     assert numbers == {"note-7": 3}
     assert Walk(html).marker_numbers == [3]
+
+
+@pytest.mark.parametrize("mode", [APPARATUS, ORIGINAL])
+def test_corrections_are_numbered_in_reading_order_at_their_marker(mode):
+    spans = [correction("correction-8", 36, 40, "16 April 1922"), correction("correction-9", 14, 21, "Rapallo (Italy)")]
+    html, numbers = render_paragraph(TEXT, spans, mode=mode, first_correction_number=12)
+    assert numbers == {"correction-9": 12, "correction-8": 13}
+    assert Walk(html).marker_labels(CORRECTION) == [12, 13]
+    assert "<span class=\"visually-hidden\">correction </span>12" in html  # read out as "correction 12"
+
+
+def test_a_readers_pending_items_take_no_number_and_show_the_pending_mark():
+    spans = [
+        Span(kind=NOTE, key="note-1", start=0, end=3, pending=True),
+        note("note-2", 14, 21),
+        Span(kind=CORRECTION, key="correction-3", start=4, end=10, replacement="Pact", pending=True),
+        correction("correction-4", 36, 40, "16 April 1922"),
+    ]
+    html, numbers = render_paragraph(TEXT, spans, mode=APPARATUS)
+    assert numbers == {"note-1": None, "note-2": 1, "correction-3": None, "correction-4": 1}
+    walk = Walk(html)
+    assert walk.marker_numbers == [PENDING_MARK, 1]
+    assert walk.marker_labels(CORRECTION) == [PENDING_MARK, 1]
+    assert "your pending note" in html and "your pending correction" in html
+
+
+def test_numbers_are_written_by_the_callers_function():
+    spans = [note("note-1", 14, 21), correction("correction-2", 36, 40, "16 April 1922")]
+    html, numbers = render_paragraph(TEXT, spans, mode=APPARATUS, number=lambda kind, n: f"[{kind} {n}]")
+    assert "[note 1]" in html and "[correction 1]" in html
+    assert numbers == {"note-1": 1, "correction-2": 1}
 
 
 def test_apparatus_strikes_the_original_and_inserts_the_correction_with_its_badge():
@@ -175,8 +224,10 @@ def paragraphs(draw):
         correction(f"correction-{i}", start, end, draw(st.text(ALPHABET, max_size=6)))
         for i, (start, end) in enumerate(draw(st.lists(bounds, max_size=3)))
     ]
-    spans = draw(st.permutations(note_spans + correction_spans))
-    return text, spans
+    pending = draw(st.lists(st.booleans(), min_size=len(note_spans) + len(correction_spans),
+                            max_size=len(note_spans) + len(correction_spans)))
+    spans = [replace(span, pending=flag) for span, flag in zip(note_spans + correction_spans, pending)]
+    return text, draw(st.permutations(spans))
 
 
 def applied(spans):
@@ -220,13 +271,31 @@ def test_corrected_mode_reads_as_the_text_with_every_applied_correction(paragrap
 
 @settings(max_examples=300, deadline=None)
 @given(paragraphs(), st.sampled_from(MODES), st.integers(1, 500))
-def test_markers_are_numbered_consecutively_in_reading_order(paragraph, mode, first_number):
+def test_note_markers_are_numbered_consecutively_in_reading_order_skipping_pending_ones(paragraph, mode, first_number):
     text, spans = paragraph
     html, numbers = render_paragraph(text, spans, mode=mode, first_number=first_number)
-    note_keys = {s.key for s in spans if s.kind == NOTE}
-    expected = list(range(first_number, first_number + len(note_keys)))
-    assert Walk(html).marker_numbers == expected
-    assert set(numbers) == note_keys and sorted(numbers.values()) == expected
+    public = [s.key for s in spans if s.kind == NOTE and not s.pending]
+    expected = list(range(first_number, first_number + len(public)))
+    labels = Walk(html).marker_numbers
+    assert [label for label in labels if label != PENDING_MARK] == expected
+    assert labels.count(PENDING_MARK) == sum(1 for s in spans if s.kind == NOTE and s.pending)
+    note_numbers = {key: number for key, number in numbers.items() if key.startswith("note-")}
+    assert sorted(number for number in note_numbers.values() if number is not None) == expected
+    assert all(note_numbers[key] is not None for key in public)
+    assert list(note_numbers.values()) == [label if label != PENDING_MARK else None for label in labels]
+
+
+@settings(max_examples=300, deadline=None)
+@given(paragraphs(), st.sampled_from([APPARATUS, ORIGINAL]), st.integers(1, 500))
+def test_corrections_are_numbered_by_start_from_the_first_number_and_shown_at_their_marker(paragraph, mode, first):
+    text, spans = paragraph
+    html, numbers = render_paragraph(text, spans, mode=mode, first_correction_number=first)
+    corrections = sorted((s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end))
+    public = [s for s in corrections if not s.pending]
+    assert sorted(numbers[s.key] for s in public) == list(range(first, first + len(public)))
+    assert all(numbers[s.key] is None for s in corrections if s.pending)
+    in_text = [PENDING_MARK if numbers[s.key] is None else numbers[s.key] for s in applied(spans)]
+    assert Walk(html).marker_labels(CORRECTION) == in_text
 
 
 @settings(max_examples=200, deadline=None)

@@ -9,13 +9,15 @@ import copy
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotations import text
+from annotations import moderation, text
 from annotations.models import Status
 from tests import w3c_model
-from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source
+from tests.conftest import ROOT
+from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 
 GOOD_ANNOTATION = {
     "@context": "http://www.w3.org/ns/anno.jsonld",
@@ -36,6 +38,12 @@ GOOD_ANNOTATION = {
         ],
     },
 }
+
+
+def apparatus_items():
+    """The notes and corrections of the shipped apparatus (figures derive from the fixture, which is rewritten often)."""
+    rows = json.loads((ROOT / "fixtures" / "apparatus.json").read_text(encoding="utf-8"))
+    return [row for row in rows if row["model"] in ("annotations.annotation", "annotations.correction")]
 
 
 def _broken(change):
@@ -91,13 +99,31 @@ def test_the_checker_refuses_collections_and_pages_breaking_a_must():
     assert w3c_model.page_failures({**page, "@context": w3c_model.ANNO_CONTEXT, "items": "none"}) != []
     assert w3c_model.page_failures({**page, "@context": w3c_model.ANNO_CONTEXT, "type": "Page"}) != []
     assert w3c_model.page_failures({**page, "@context": w3c_model.ANNO_CONTEXT, "next": "not an iri"}) != []
+    # The Protocol's pages of IRIs (PreferContainedIRIs): an item may be an annotation's IRI, not any string.
+    assert w3c_model.page_failures({**page, "@context": w3c_model.ANNO_CONTEXT, "items": ["http://example.org/anno1"]}) == []
+    assert w3c_model.page_failures({**page, "@context": w3c_model.ANNO_CONTEXT, "items": ["anno 1"]}) != []
+
+
+def _fixture_count(*models):
+    rows = json.loads((settings.BASE_DIR / "fixtures" / "apparatus.json").read_text(encoding="utf-8"))
+    return sum(1 for row in rows if row["model"] in models and row["fields"]["status"] == Status.ACCEPTED)
+
+
+def _all_items(client, collection):
+    """Every annotation of the container, following its pages."""
+    page, items = collection["first"], []
+    while True:
+        items += page["items"]
+        if "next" not in page:
+            return items
+        page = client.get(page["next"]).json()
 
 
 def test_every_exported_annotation_conforms_to_the_data_model(client, db):
     call_command("load_edition", verbosity=0)
     collection = client.get(reverse("annotations:w3c_collection")).json()
-    items = collection["first"]["items"]
-    assert len(items) == collection["total"] == 82
+    items = _all_items(client, collection)
+    assert len(items) == collection["total"] == len(apparatus_items())
     for item in items:
         assert w3c_model.annotation_failures(item, embedded=True) == [], item["id"]
     for item in items[:5]:
@@ -149,3 +175,24 @@ def test_every_page_links_to_the_export_and_the_feed(client, seeded_essay):
 def test_orphaned_items_are_not_exported(client, db):
     correction = make_correction(orphaned=True)
     assert client.get(reverse("annotations:w3c_correction", args=[correction.pk])).status_code == 404
+
+
+def test_the_export_names_who_proposed_an_item_and_who_checked_it_with_its_certainty(client, moderator):
+    contributor = make_user("alice")
+    note = make_note(status=Status.PENDING, submitted_by=contributor)
+    moderation.item_approve(note, moderator=moderator)
+    editorial = make_correction(credit="The editors", proposed_by="The editors (first edition)", checked_by="The editors (second-edition check)", certainty="high")
+    contributed = client.get(reverse("annotations:w3c_note", args=[note.pk])).json()
+    assert contributed["creator"] == {"type": "Person", "nickname": "alice"}
+    assessing = [body for body in contributed["body"] if body.get("purpose") == "assessing"]
+    assert assessing == [{
+        "type": "TextualBody", "purpose": "assessing", "value": f"Certainty: medium. Checked by {moderator.username}.",
+        "format": "text/plain", "language": "en", "creator": {"type": "Person", "name": moderator.username},
+    }]
+    edited = client.get(reverse("annotations:w3c_correction", args=[editorial.pk])).json()
+    assert edited["creator"] == {"type": "Organization", "name": "The editors (first edition)"}
+    assert {"value": "Certainty: high. Checked by The editors (second-edition check).", "creator": {"type": "Organization", "name": "The editors (second-edition check)"}}.items() <= next(
+        body for body in edited["body"] if body.get("purpose") == "assessing"
+    ).items()
+    for data in (contributed, edited):
+        assert w3c_model.annotation_failures(data) == []

@@ -124,7 +124,7 @@ def test_my_contributions_page_leaves_nothing_executable(client, db):
     )
     Correction.objects.bulk_create(
         Correction(
-            **anchored_on(paragraph), category="language", replacement=payload[:500],
+            **anchored_on(paragraph), category="wording", replacement=payload[:500],
             rationale=payload, submitted_by=user, status=Status.REJECTED, review_reason=payload,
         )
         for payload in PAYLOADS
@@ -165,7 +165,7 @@ def test_admin_review_pages_leave_nothing_executable(client, db, moderator):
         Annotation(**anchored_on(paragraph), body=text, submitted_by=user) for text in [harmless, *sample]
     )
     Correction.objects.bulk_create(
-        Correction(**anchored_on(paragraph), category="language", replacement=text[:500], rationale=text, submitted_by=user)
+        Correction(**anchored_on(paragraph), category="wording", replacement=text[:500], rationale=text, submitted_by=user)
         for text in [harmless, *sample]
     )
     Source.objects.bulk_create(

@@ -237,7 +237,11 @@ def page_failures(page, *, embedded=False):
         failures.append("The page must have exactly one items list.")
     else:
         for item in page["items"]:
-            failures += annotation_failures(item, embedded=True)
+            if isinstance(item, str):
+                # An annotation referenced by its IRI (the Protocol's PreferContainedIRIs pages).
+                failures += [] if _is_iri(item) else [f"The page's item {item!r} is neither an annotation nor an IRI."]
+            else:
+                failures += annotation_failures(item, embedded=True)
     for key in ("startIndex", "total"):
         failures += _count(page, key, "The page")
     for key in ("partOf", "next", "prev", "first", "last"):

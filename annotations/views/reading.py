@@ -1,274 +1,259 @@
 """
 Public reading pages: the edition, permalinks of notes and corrections, the bibliography.
 
-Only published items reach the public: notes and corrections through
-``.published()`` (accepted, not orphaned), their citations when the citation
-and its source are both accepted. A signed-in contributor also sees their own
-pending items, marked as such; those pages are rendered for them alone and
-never stored in the shared cache.
+The edition's assembly, caching and numbering live in ``annotations.edition``;
+the view resolves the essay and the reading mode, answers conditional requests
+and sets the HTTP caching headers.
 
-The edition's body is cached under a key carrying ``Essay.revision`` (bumped
-by every moderation decision and by ``load_edition``) and the reading mode, so
-every worker process serves a fresh page once the revision moves, whatever
-cache backend it has.
+**Who gets what.** A request with neither a session cookie nor a message
+cookie is an anonymous reader: the view reads no session and serves the whole
+page from the cache (as bytes, in the encoding the reader accepts), or a 304
+when the reader's copy is current. Such a page is the same for every anonymous
+reader of that mode and says so to shared caches (``Cache-Control: public``);
+``Vary: Cookie`` keeps a signed-in reader's page out of them. Everyone else
+gets the page rendered around the cached body and no caching headers from
+here.
+
+**The reading mode** is kept for the visit in its own cookie (not the session,
+so that choosing a mode costs no session row and an anonymous request no
+session read): ``?mode=`` sets it, and the address without it reads it.
 """
 
-from itertools import groupby
+from functools import cache
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.contrib import messages
-from django.core.cache import cache
-from django.db.models import Max, Q
-from django.db.models.functions import Coalesce
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.safestring import mark_safe
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from annotations import bibliography, rendering
-from annotations.models import PUBLIC_CITATION, Annotation, Citation, Correction, Decision, Essay, Paragraph, Status
+from annotations import bibliography, edition, rendering
+from annotations.http import encoding_choose
+from annotations.models import Annotation, Citation, Correction, Essay, Status
 
-MODE_SESSION_KEY = "reading_mode"
-MODE_DESCRIPTIONS = {
-    rendering.APPARATUS: "the original with corrections and notes in place",
-    rendering.CORRECTED: "a clean text with every accepted correction applied",
-    rendering.ORIGINAL: "the essay exactly as first published",
-}
-EDITION_CACHE_SECONDS = 60 * 60 * 24
+MODE_COOKIE = "reading_mode"
+BODY_MARK = "<!--#edition-body-->"
 
 
-# --- assembling what the pages show (a constant number of queries) ------------------------------
+class UnknownMode(ValueError):
+    pass
 
 
-def _visible_citations(items, *, scope, own_pending_by=None):
-    """Attach ``shown_citations`` to each note or correction in ``items`` (one query).
+def mode_requested(request):
+    """The mode named in the query string (the last ``mode=`` wins), or None; "?mode=" alone names none."""
+    requested = (request.GET.getlist("mode") or [""])[-1]
+    if requested and requested not in rendering.MODES:
+        raise UnknownMode(requested)
+    return requested or None
 
-    ``scope`` narrows the citations fetched (e.g. to one essay); citations of
-    items not in ``items`` are ignored.
-    """
-    by_item = {(type(item), item.pk): item for item in items}
-    for item in items:
-        item.shown_citations = []
-    if not items:
+
+def mode_remembered(request):
+    remembered = request.COOKIES.get(MODE_COOKIE)
+    return remembered if remembered in rendering.MODES else None
+
+
+def mode_remember(response, request, requested):
+    """Keep a newly chosen mode for the visit (a browser-session cookie); the default needs no cookie."""
+    if requested is None or requested == mode_remembered(request):
         return
-    shown = PUBLIC_CITATION
-    if own_pending_by is not None:
-        # A contributor sees the citations they are still waiting on for their own items.
-        waiting = [Status.ACCEPTED, Status.PENDING]
-        shown |= Q(status__in=waiting, source__status__in=waiting, submitted_by=own_pending_by)
-    for citation in Citation.objects.filter(scope).filter(shown).select_related("source"):
-        if citation.annotation_id:
-            owner = by_item.get((Annotation, citation.annotation_id))
-        else:
-            owner = by_item.get((Correction, citation.correction_id))
-        if owner is not None:
-            citation.short = bibliography.source_short(citation.source, citation.locator)
-            owner.shown_citations.append(citation)
+    if requested == rendering.APPARATUS:
+        response.delete_cookie(MODE_COOKIE, samesite="Lax")
+    else:
+        response.set_cookie(
+            MODE_COOKIE, requested, samesite="Lax", httponly=True, secure=settings.SESSION_COOKIE_SECURE,
+        )
 
 
-def _published_items(essay):
-    in_essay = Q(paragraph__section__essay=essay)
-    notes = list(Annotation.objects.published().filter(in_essay).select_related("submitted_by"))
-    corrections = list(Correction.objects.published().filter(in_essay).select_related("submitted_by"))
-    return notes, corrections
+@cache
+def edition_path():
+    return reverse("annotations:edition")
 
 
-def own_pending_items(essay, user):
-    """The signed-in contributor's own items awaiting review (two queries), marked ``pending``."""
-    if not user.is_authenticated or essay is None:
-        return [], []
-    mine = Q(paragraph__section__essay=essay, orphaned=False)
-    notes = list(Annotation.objects.pending().submitted_by(user).filter(mine).select_related("submitted_by"))
-    corrections = list(Correction.objects.pending().submitted_by(user).filter(mine).select_related("submitted_by"))
-    return notes, corrections
+def mode_path(mode):
+    """The edition's address in ``mode``: where a reader logging in from the page comes back to."""
+    return edition_path() if mode == rendering.APPARATUS else f"{edition_path()}?mode={mode}"
 
 
-def version_date(essay):
-    """The date of the edition's current version: its latest published note or correction."""
-    latest = Coalesce("reviewed_at", "submitted_at")
-    dates = [
-        model.objects.published().filter(paragraph__section__essay=essay).aggregate(latest=Max(latest))["latest"]
-        for model in (Annotation, Correction)
-    ]
-    dates = [value for value in dates if value is not None]
-    return timezone.localdate(max(dates)) if dates else timezone.localdate()
+def cookies_may_be_personal(request):
+    """Whether the request's cookies could make the page this reader's: a session or a waiting message."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES
 
 
-def edition_version(essay):
-    """The number of the edition's current version (one query).
-
-    The edition as published with its apparatus is version 1; each moderation
-    decision that puts something before readers or takes it away (a move into
-    or out of "accepted") makes the next. Unlike ``Essay.revision``, the cache
-    key, it does not move when the fixtures are loaded again or an item is
-    rejected.
-    """
-    return 1 + Decision.objects.changing_what_readers_see().count()
+def reader_may_be_personal(request):
+    """Whether the page may differ for this reader (the session is read only if a cookie says it might)."""
+    if not cookies_may_be_personal(request):
+        return False
+    return request.user.is_authenticated or len(messages.get_messages(request)) > 0
 
 
-def edition_record(essay, request):
-    return bibliography.Edition(
-        title=essay.title,
-        version=edition_version(essay),
-        date=version_date(essay),
-        url=request.build_absolute_uri(reverse("annotations:edition")),
-        key=essay.slug,
-    )
-
-
-def _span(item, pending=False):
-    if isinstance(item, Annotation):
-        return rendering.Span(kind=rendering.NOTE, key=f"note-{item.pk}", start=item.start, end=item.end, pending=pending)
-    return rendering.Span(
-        kind=rendering.CORRECTION, key=f"correction-{item.pk}", start=item.start, end=item.end,
-        replacement=item.replacement, label=item.category, pending=pending,
-    )
-
-
-def _fits(item, paragraph):
-    """Whether an item's offsets lie inside its paragraph (stale offsets are left out, never a 500)."""
-    return item.end <= len(paragraph.text)
-
-
-def render_passage(paragraph, notes, corrections, *, mode, first_number=1):
-    """Render one paragraph with its items; numbers each note (``note.number``) and returns the HTML."""
-    items = [item for item in notes + corrections if _fits(item, paragraph)]
-    spans = [_span(item, pending=item.status == Status.PENDING) for item in items]
-    html, numbers = rendering.render_paragraph(paragraph.text, spans, mode=mode, first_number=first_number)
-    for note in notes:
-        note.number = numbers.get(f"note-{note.pk}")
-    return mark_safe(html)  # noqa: S308 - rendering escapes every character of the text
-
-
-def edition_sections(essay, *, mode, notes, corrections, edition):
-    """The essay's sections, each with its blocks of passages (list items grouped into lists)."""
-    sections = list(essay.sections.all())
-    paragraphs = Paragraph.objects.filter(section__essay=essay).select_related("section")
-    notes_by_paragraph, corrections_by_paragraph = {}, {}
-    for note in notes:
-        notes_by_paragraph.setdefault(note.paragraph_id, []).append(note)
-    for correction in sorted(corrections, key=lambda c: (c.start, c.pk)):
-        corrections_by_paragraph.setdefault(correction.paragraph_id, []).append(correction)
-    passages_by_section = {}
-    next_number = 1
-    for paragraph in paragraphs:
-        paragraph_notes = [note for note in notes_by_paragraph.get(paragraph.pk, []) if _fits(note, paragraph)]
-        paragraph_corrections = [c for c in corrections_by_paragraph.get(paragraph.pk, []) if _fits(c, paragraph)]
-        passage = {
-            "paragraph": paragraph,
-            "html": render_passage(
-                paragraph, paragraph_notes, paragraph_corrections, mode=mode, first_number=next_number,
-            ),
-            "notes": sorted(paragraph_notes, key=lambda n: n.number),
-            "corrections": paragraph_corrections,
-            "citation": bibliography.cite_chicago(edition, locator=paragraph.locator, anchor=paragraph.anchor),
-        }
-        next_number += len(paragraph_notes)
-        passages_by_section.setdefault(paragraph.section_id, []).append(passage)
-    for section in sections:
-        passages = passages_by_section.get(section.pk, [])
-        section.blocks = [
-            {"is_list": kind == Paragraph.Kind.LIST_ITEM, "passages": list(group)}
-            for kind, group in groupby(passages, key=lambda p: p["paragraph"].kind)
-        ]
-    return sections
-
-
-def render_edition_body(request, essay, *, mode, own_notes=(), own_corrections=()):
-    notes, corrections = _published_items(essay)
-    notes += list(own_notes)
-    corrections += list(own_corrections)
-    _visible_citations(
-        notes + corrections,
-        scope=Q(annotation__paragraph__section__essay=essay) | Q(correction__paragraph__section__essay=essay),
-        own_pending_by=request.user if own_notes or own_corrections else None,
-    )
-    edition = edition_record(essay, request)
-    context = {
-        "essay": essay,
-        "mode": mode,
-        "modes": [(name, MODE_DESCRIPTIONS[name]) for name in rendering.MODES],
-        "edition": edition,
-        "edition_citations": bibliography.edition_citations(edition),
-        "sections": edition_sections(essay, mode=mode, notes=notes, corrections=corrections, edition=edition),
-        "note_count": len(notes),
-        "correction_count": len(corrections),
-    }
-    return render_to_string("annotations/_edition_body.html", context)
-
-
-def edition_cache_key(essay, mode, request):
-    host = request.build_absolute_uri("/")
-    return f"edition:{essay.pk}:{essay.revision}:{mode}:{host}"
-
-
-# --- views --------------------------------------------------------------------------------------
-
-
-class EditionView(TemplateView):
-    """The edition on one page, in the reader's chosen mode (kept in the session for the visit)."""
+class EditionView(View):
+    """The edition on one page, in the reader's chosen mode."""
 
     template_name = "annotations/edition.html"
 
-    def get(self, request, *args, **kwargs):
-        requested = request.GET.get("mode") or None  # "?mode=" alone means the mode already chosen
-        if requested is not None and requested not in rendering.MODES:
+    def get(self, request):
+        try:
+            requested = mode_requested(request)
+        except UnknownMode as error:
             return render(
                 request, "annotations/bad_request.html",
-                {"message": f"There is no reading mode called “{requested}”.", "modes": rendering.MODES},
+                {"message": f"There is no reading mode called “{error}”.", "modes": rendering.MODES},
                 status=400,
             )
-        if requested and request.session.get(MODE_SESSION_KEY) != requested:
-            request.session[MODE_SESSION_KEY] = requested
-        self.mode = requested or request.session.get(MODE_SESSION_KEY, rendering.APPARATUS)
-        key = self.page_cache_key()
-        if key is None:
-            return super().get(request, *args, **kwargs)
-        page = cache.get(key)
-        if page is None:
-            response = super().get(request, *args, **kwargs).render()
-            cache.set(key, response.content, EDITION_CACHE_SECONDS)
-            return response
-        return HttpResponse(page)
+        mode = requested or mode_remembered(request) or rendering.APPARATUS
+        # Read once per request: AnonymousEditionMiddleware may have read it already.
+        state = request.essay_state if hasattr(request, "essay_state") else edition.essay_state()
+        if state is None:
+            response = render(request, self.template_name, {"essay": None, "mode": mode})
+        elif reader_may_be_personal(request):
+            response = self.personal(request, state, mode)
+        else:
+            response = self.anonymous(request, state, mode)
+        mode_remember(response, request, requested)
+        if response.has_header("ETag"):  # an anonymous reader's page
+            # One that sets the mode cookie is this reader's: never kept by a shared cache.
+            response.headers["Cache-Control"] = (
+                f"private, max-age={settings.EDITION_MAX_AGE}" if response.cookies
+                else f"public, max-age={settings.EDITION_MAX_AGE}, s-maxage={settings.EDITION_SHARED_MAX_AGE}"
+            )
+            response.headers["Vary"] = "Cookie, Accept-Encoding"
+        else:
+            patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
+        return response
 
-    def page_cache_key(self):
-        """The key of the whole page for an anonymous reader, or None when the page must be rendered.
+    def page(self, request, context, body, *, frame_key=None):
+        """The page's bytes around the body's (rendering the template around a megabyte would copy it many times).
 
-        Most readers are anonymous and see the same page: it is kept whole, as
-        bytes, beside the body every reader shares. Signed-in readers (their
-        header, their pending items), a page with a message to show, and any
-        query other than ``?mode=`` are rendered (around the cached body).
+        ``frame_key``: what the page around the body may be kept under, if anything.
         """
-        request = self.request
-        if request.user.is_authenticated or len(messages.get_messages(request)) or set(request.GET) - {"mode"}:
-            return None
-        self.essay = Essay.objects.first()
-        if self.essay is None:
-            return None
-        return f"edition-page:{edition_cache_key(self.essay, self.mode, request)}:{request.get_full_path()}"
+        def frame():
+            html = render_to_string(self.template_name, {**context, "body": mark_safe(BODY_MARK)}, request)
+            head, mark, tail = html.partition(BODY_MARK)
+            assert mark, f"{self.template_name} does not show the body"
+            return head.encode(), tail.encode()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        essay = self.essay if hasattr(self, "essay") else Essay.objects.first()
-        context.update(essay=essay, mode=self.mode)
-        if essay is None:
-            return context
-        own_notes, own_corrections = own_pending_items(essay, self.request.user)
-        if own_notes or own_corrections:
-            # Personal: never shared through the cache.
-            context["body"] = mark_safe(render_edition_body(  # noqa: S308 - a rendered template
-                self.request, essay, mode=self.mode, own_notes=own_notes, own_corrections=own_corrections,
-            ))
-            return context
-        key = edition_cache_key(essay, self.mode, self.request)
-        body = cache.get(key)
-        if body is None:
-            body = render_edition_body(self.request, essay, mode=self.mode)
-            cache.set(key, body, EDITION_CACHE_SECONDS)
-        context["body"] = mark_safe(body)  # noqa: S308 - a rendered template
-        return context
+        head, tail = edition.frame_kept(frame_key, frame) if frame_key else frame()
+        return b"".join((head, body, tail))
+
+    def personal(self, request, state, mode):
+        body = edition.edition_page(state, mode=mode, viewer=request.user, url=self.edition_url(request))
+        return HttpResponse(self.page(
+            request, {"essay": state, "mode": mode}, body, frame_key=self.personal_frame_key(request, state, mode),
+        ))
+
+    @staticmethod
+    def personal_frame_key(request, state, mode):
+        """What a signed-in reader's page around the body can be kept under, or None.
+
+        Their header shows their name and a CSRF token, which stays valid while
+        their CSRF cookie does: both are in the key. A page with a message to
+        show is not kept (the message shows once).
+        """
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        if not request.user.is_authenticated or not csrf_cookie or len(messages.get_messages(request)):
+            return None
+        return edition.frame_key(state, mode, request.user.pk, request.user.get_username(), csrf_cookie)
+
+    def anonymous(self, request, state, mode):
+        """Every anonymous reader's page: a 304, or bytes from the cache; the essay is read only to render it."""
+        response = self.not_modified(request, state, mode)
+        if response is None:
+            encoding = encoding_choose(request.headers.get("Accept-Encoding", ""), edition.ENCODINGS)
+
+            def render_page(essay, body):
+                # Nothing of this request's reader: the page is every anonymous reader's.
+                return self.page(request, {
+                    "essay": essay, "mode": mode, "user": AnonymousUser(), "messages": (), "login_next": mode_path(mode),
+                }, body)
+
+            response = self.page_response(edition.edition_page_bytes(
+                state, mode=mode, url=self.edition_url(request), encoding=encoding, render=render_page,
+            ), encoding)
+        self.validators(response, state, mode)
+        request.edition_page = (state, mode)  # for AnonymousEditionMiddleware
+        return response
+
+    @staticmethod
+    def not_modified(request, state, mode):
+        if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+            return None
+        last_modified = edition.page_last_modified(state)
+        return get_conditional_response(request, etag=edition.page_etag(state, mode), last_modified=int(last_modified.timestamp()))
+
+    @staticmethod
+    def page_response(content, encoding):
+        response = HttpResponse(content)
+        if encoding != "identity":
+            response.headers["Content-Encoding"] = encoding
+        response.headers["Content-Length"] = len(content)
+        return response
+
+    @staticmethod
+    def validators(response, state, mode):
+        response.headers["ETag"] = edition.page_etag(state, mode)
+        response.headers["Last-Modified"] = http_date(edition.page_last_modified(state).timestamp())
+
+    # --- the same page again, from AnonymousEditionMiddleware before the rest of the stack ---------------
+
+    # Headers each answer sets for itself; every other header is the one the whole stack gave the page.
+    OWN_HEADERS = {"content-length", "content-encoding", "etag", "last-modified"}
+
+    @classmethod
+    def served_remember(cls, request, response):
+        """After the whole stack answered an anonymous reader: keep the headers it gave the page (in this process)."""
+        served = getattr(request, "edition_page", None)
+        if served is None or response.status_code != 200 or response.cookies:
+            return
+        state, mode = served
+        headers = [(name, value) for name, value in response.items() if name.lower() not in cls.OWN_HEADERS]
+        edition.served_headers_remember(state, mode=mode, url=cls.edition_url(request), headers=headers)
+
+    @classmethod
+    def served_again(cls, request):
+        """The anonymous page (or a 304) as the whole stack last served it in this process; None to go all the way.
+
+        Only a GET that sets no cookie, for a page this process has served in
+        full at the current revision, with a query string that reads plainly:
+        everything else goes through the stack (and its guards) as usual.
+        """
+        try:
+            requested = mode_requested(request)
+            url = cls.edition_url(request)
+        except (UnknownMode, DisallowedHost, LookupError, UnicodeDecodeError, ValueError):
+            return None
+        if requested is not None and requested != (mode_remembered(request) or rendering.APPARATUS):
+            return None  # the answer sets or clears the mode cookie
+        mode = requested or mode_remembered(request) or rendering.APPARATUS
+        state = request.essay_state = edition.essay_state()
+        headers = state and edition.served_headers(state, mode=mode, url=url)
+        if not headers:
+            return None
+        response = cls.not_modified(request, state, mode)
+        if response is None:
+            encoding = encoding_choose(request.headers.get("Accept-Encoding", ""), edition.ENCODINGS)
+            content = edition.page_kept(state, mode=mode, url=url, encoding=encoding)
+            if content is None:
+                return None
+            response = cls.page_response(content, encoding)
+        for name, value in headers:
+            if response.status_code == 200 or name.lower() != "content-type":
+                response.headers[name] = value
+        cls.validators(response, state, mode)
+        return response
+
+    @staticmethod
+    def edition_url(request):
+        return request.build_absolute_uri(edition_path())
 
 
 class _ItemPermalinkView(DetailView):
@@ -280,14 +265,14 @@ class _ItemPermalinkView(DetailView):
         visible = Q(pk__in=self.model.objects.published())
         if self.request.user.is_authenticated:
             visible |= Q(pk__in=self.model.objects.pending().submitted_by(self.request.user).filter(orphaned=False))
-        return self.model.objects.filter(visible).select_related("paragraph__section__essay", "submitted_by")
+        return self.model.objects.filter(visible).for_display().select_related("paragraph__section__essay")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         item = self.object
         pending = item.status == Status.PENDING
         scope = Q(annotation=item) if isinstance(item, Annotation) else Q(correction=item)
-        _visible_citations([item], scope=scope, own_pending_by=self.request.user if pending else None)
+        edition.citations_attach([item], scope=scope, own_pending_by=self.request.user if pending else None)
         for citation in item.shown_citations:
             citation.reference = bibliography.source_reference(citation.source)
         notes, corrections = ([item], []) if isinstance(item, Annotation) else ([], [item])
@@ -295,7 +280,7 @@ class _ItemPermalinkView(DetailView):
             item=item,
             paragraph=item.paragraph,
             essay=item.paragraph.section.essay,
-            paragraph_html=render_passage(item.paragraph, notes, corrections, mode=rendering.APPARATUS),
+            paragraph_html=edition.passage_html(item.paragraph, notes, corrections, mode=rendering.APPARATUS),
         )
         return context
 
@@ -322,11 +307,8 @@ class SourcesView(TemplateView):
         essay = Essay.objects.first()
         if essay is None:
             raise Http404("No edition has been loaded yet.")
-        published_note = Q(annotation__in=Annotation.objects.published())
-        published_correction = Q(correction__in=Correction.objects.published())
         citations = (
-            Citation.objects.published()
-            .filter(published_note | published_correction)
+            Citation.objects.in_bibliography()
             .select_related("source", "annotation__paragraph__section", "correction__paragraph__section")
         )
         sources = {}
@@ -339,9 +321,9 @@ class SourcesView(TemplateView):
         for source in entries:
             source.reference = bibliography.source_reference(source)
             source.citing.sort(key=lambda c: (c.item.paragraph.section.position, c.item.paragraph.position, c.item.start))
-        edition = edition_record(essay, self.request)
+        record = edition.edition_record(essay, url=self.request.build_absolute_uri(reverse("annotations:edition")))
         context.update(
-            essay=essay, sources=entries, edition=edition,
-            edition_citations=bibliography.edition_citations(edition),
+            essay=essay, sources=entries, edition=record,
+            edition_citations=bibliography.edition_citations(record),
         )
         return context

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from annotations.apparatus import apparatus_retire_superseded
 from annotations.models import EDITORS_CREDIT, Essay
 
 FIXTURES = settings.BASE_DIR / "fixtures"
@@ -20,6 +21,8 @@ def contributions_in_the_way(fixture_path):
     clashes = []
     for label in sorted({row["model"] for row in rows}):
         model = apps.get_model(label)
+        if not hasattr(model, "credit"):
+            continue  # cross-references: only the editors make them
         pks = [row["pk"] for row in rows if row["model"] == label]
         clashes += [
             f"{label} {pk}"
@@ -47,6 +50,9 @@ class Command(BaseCommand):
                 )
             else:
                 call_command("loaddata", "apparatus", verbosity=options["verbosity"])
+                retired = apparatus_retire_superseded(json.loads(apparatus.read_text(encoding="utf-8")))
+                if retired:
+                    self.stdout.write(f"Retired {retired} editorial items that this apparatus no longer has.")
         # Fixtures write the stored revision back; move past every cached rendering.
         Essay.revision_bump()
         self.stdout.write(f"Loaded the edition: {Essay.objects.first()}.")
