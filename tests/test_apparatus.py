@@ -248,7 +248,8 @@ def test_loading_a_new_edition_retires_the_editors_rows_it_no_longer_has_and_kee
     stale.refresh_from_db()
     contributed.refresh_from_db()
     assert (stale.status, stale.review_reason) == (Status.REJECTED, SUPERSEDED_REASON)
-    assert stale.decisions.get().to_status == Status.REJECTED
+    decision = stale.decisions.get()
+    assert (decision.to_status, decision.rule, decision.decided_by) == (Status.REJECTED, "edition", None)
     assert contributed.status == Status.ACCEPTED
     page = client.get(correction.get_absolute_url()).content.decode()
     assert "p. 999" not in page and "p. 998" in page
