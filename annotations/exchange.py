@@ -42,8 +42,6 @@ COLLECTION_LABEL = "Notes and corrections of the annotated edition"
 _NOTE, _CORRECTION = 0, 1
 _MODELS = {_NOTE: Annotation, _CORRECTION: Correction}
 _ROUTES = {Annotation: "annotations:w3c_note", Correction: "annotations:w3c_correction"}
-# What a pending item is exported with: what would be published if it were accepted.
-_WAITING = (Status.ACCEPTED, Status.PENDING)
 
 
 # --- out ----------------------------------------------------------------------------------------
@@ -92,9 +90,9 @@ def annotation_iri(kind, pk, *, absolute):
 def annotations_for(keys, *, absolute, include_pending=False):
     """The W3C annotations for ``keys`` ((kind, pk) pairs), in that order (four queries)."""
     wanted = {kind: [pk for key_kind, pk in keys if key_kind == kind] for kind in _MODELS}
-    shown = Citation.objects.filter(status__in=_WAITING, source__status__in=_WAITING) if include_pending else (
-        Citation.objects.published()
-    )
+    # A pending item is exported with what would be published if it were accepted.
+    standing = Citation.objects.filter(status__in=Status.STANDING, source__status__in=Status.STANDING)
+    shown = standing if include_pending else Citation.objects.published()
     loaded = {}
     for kind, model in _MODELS.items():
         if not wanted[kind]:
