@@ -31,6 +31,7 @@ from markdownx.admin import MarkdownxModelAdmin
 
 import reversion
 from annotations import desk, moderation
+from annotations.forms import VERSION_MAX, version_seen
 from annotations.models import (
     Annotation,
     Citation,
@@ -215,7 +216,7 @@ class ReasonForm(forms.Form):
 
 class DecisionForm(ReasonForm):
     decision = forms.ChoiceField(choices=[(name, moderation.MOVES[name].label) for name in moderation.DECISIONS])
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=VERSION_MAX, widget=forms.HiddenInput)
 
     field_order = ["reason_template", "reason", "suspend"]
 
@@ -224,7 +225,7 @@ class ReattachForm(forms.Form):
     exact = forms.CharField(label="Words of the paragraph", widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
     prefix = forms.CharField(required=False, label="Words just before (if they occur more than once)")
     suffix = forms.CharField(required=False, label="Words just after")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=VERSION_MAX, widget=forms.HiddenInput)
 
 
 # --- The review desk shared by notes, corrections, sources and citations -----------
@@ -264,10 +265,11 @@ def bulk_selection(model_admin, request, queryset):
     selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
     versions = None
     if "confirm" in request.POST:
-        versions = dict(
-            map(int, pair.split(":")) for pair in request.POST.get("versions", "").split()
-            if re.fullmatch(r"\d+:\d+", pair)
-        )
+        versions = {}
+        for pair in request.POST.get("versions", "").split():
+            pk, _, version = pair.partition(":")
+            if re.fullmatch(r"[0-9]{1,18}", pk) and version_seen(version) is not None:
+                versions[int(pk)] = version_seen(version)
         items = [item for item in items if item.pk in versions] if versions else items
         expected = len(versions) if versions else len(set(selected))
     else:

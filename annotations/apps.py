@@ -35,6 +35,14 @@ def _ensure_search_index(sender, using, **kwargs):
     search_index_ensure(connections[using])
 
 
+def _ensure_cache_tables(sender, using, **kwargs):
+    # The rate-limit counters' table (settings.CACHES["ratelimit"]): made by
+    # migrate itself, so neither `make run` nor the tests need another step.
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
+
+
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Annotated edition"
@@ -45,5 +53,7 @@ class AnnotationsConfig(AppConfig):
         # After the auth app's own post_migrate handler has created the permissions.
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="annotations_groups")
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="annotations_search_index")
+        post_migrate.connect(_ensure_cache_tables, sender=self, dispatch_uid="annotations_cache_tables")
+        from annotations import checks  # noqa: F401 - registers the checks
         connection_created.connect(_sqlite_variable_limit, dispatch_uid="annotations_sqlite_variable_limit")
         moderation.history_register()

@@ -12,7 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from annotations.markdown import render_markdown
+from annotations.markdown import render_markdown_kept
 from annotations.models import Annotation, Correction, Essay
 
 FEED_LENGTH = 30
@@ -54,8 +54,8 @@ class EditionFeed(Feed):
     def item_description(self, item):
         if isinstance(item, Correction):
             change = f"<p><del>{escape(item.exact)}</del> <ins>{escape(item.replacement)}</ins></p>"
-            return change + render_markdown(item.rationale)
-        return f"<blockquote><p>{escape(item.exact)}</p></blockquote>" + render_markdown(item.body)
+            return change + render_markdown_kept(item.rationale)
+        return f"<blockquote><p>{escape(item.exact)}</p></blockquote>" + render_markdown_kept(item.body)
 
     def item_link(self, item):
         return item.get_absolute_url()

@@ -22,6 +22,22 @@ REPLACEMENT_MAX_LENGTH = 500
 QUOTE_MAX_LENGTH = 2_000
 MARKDOWN_HELP = "Markdown: *italic*, **bold**, [a link](https://…), > a quotation. Up to 10,000 characters."
 
+# An item's version as a hidden field carries it: a positive integer the database can hold.
+VERSION_MAX = 2**31 - 1
+
+
+def version_field():
+    return forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX, widget=forms.HiddenInput)
+
+
+def version_seen(value):
+    """The version a request says its sender saw, or None when absent or not a version ("²", "①", 5,000 digits)."""
+    try:
+        return version_field().clean(value)
+    except forms.ValidationError:
+        return None
+
+
 CROSSES_PARAGRAPHS = (
     "These words run across more than one paragraph. A note or a correction is about words within one "
     "paragraph: keep only the words of this one."
@@ -63,7 +79,7 @@ class QuotedSpanForm(forms.ModelForm):
     start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     # The version the contributor is editing; a later change makes the edit stale.
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
     ANCHOR_FIELDS = ("start", "end", "exact", "prefix", "suffix")
     field_order = ["exact"]
@@ -169,8 +185,9 @@ class CorrectionForm(QuotedSpanForm):
 
 
 def sources_offered_to(user):
-    """The bibliography a contributor may cite: published sources and their own pending ones."""
-    return Source.objects.published() | Source.objects.pending().submitted_by(user)
+    """The sources a contributor may cite: accepted ones still citable, and their own pending or accepted ones."""
+    own = Source.objects.submitted_by(user).standing()
+    return Source.objects.citable() | own
 
 
 def find_duplicate_source(candidates, *, doi="", isbn="", url="", title="", year=None):
@@ -351,7 +368,7 @@ class CitationForm(forms.Form):
 class CitationLocatorForm(forms.ModelForm):
     """Edit one's own pending citation: only where in the source."""
 
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
     class Meta:
         model = Citation
@@ -363,27 +380,33 @@ class CitationLocatorForm(forms.ModelForm):
 
 
 class SourceEditForm(SourceForm):
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = version_field()
 
     def changes(self):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
 class SignUpForm(UserCreationForm):
-    """An account: a user name, an email address for password resets, a password twice."""
+    """An account: a user name, an email address for password resets, a password twice.
+
+    An address that another account already has is not refused (that would
+    tell anyone which addresses are registered): the account is saved without
+    it, and ``address_owner`` names the account that has it, to be told.
+    """
 
     email = forms.EmailField(label="Email address", help_text="Only used to reset your password; never shown.")
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account already uses this address. Log in, or reset its password from the log-in page."
-            )
-        return email
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        self.address_owner = User.objects.filter(email__iexact=user.email).order_by("pk").first()
+        if self.address_owner is not None:
+            user.email = ""
+        if commit:
+            user.save()
+        return user
 
 
 FLAG_TEXT_MAX_LENGTH = 1_000

@@ -96,10 +96,19 @@ def clean_url(value):
     url = value.strip()
     if any(char.isspace() for char in url):
         raise IdentifierError("A web address cannot contain spaces.")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        if parts.port == 0:  # .port: ValueError unless a number from 0 to 65535
+            raise ValueError("port 0")
+    except ValueError as error:  # "http://[abc/", "http://example.com:99999/", ":abc"
+        raise IdentifierError(
+            "This web address is malformed (check the site name and any :port after it), "
+            "e.g. https://www.example.org/page."
+        ) from error
     if parts.scheme.lower() not in ALLOWED_URL_SCHEMES:
         raise IdentifierError("Only web addresses starting with http:// or https:// are accepted.")
-    if not parts.hostname or "." not in parts.hostname.strip("."):
+    if not hostname or "." not in hostname.strip("."):
         raise IdentifierError("This web address has no valid site name, e.g. https://www.example.org/page.")
     return url
 

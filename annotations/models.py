@@ -26,7 +26,7 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -256,6 +256,15 @@ class SourceQuerySet(ModeratedQuerySet):
     def in_bibliography(self):
         """Sources cited by a published note or correction through a public citation."""
         return self.filter(pk__in=Citation.objects.in_bibliography().values("source"))
+
+    def citable(self):
+        """Accepted sources a contributor may cite: in the bibliography, or not cited yet.
+
+        Not one whose citing notes and corrections were all taken down: readers
+        no longer see it, so contributors are not offered it either.
+        """
+        never_cited = ~Exists(Citation.objects.filter(source=OuterRef("pk")))
+        return self.published().filter(Q(pk__in=self.in_bibliography().values("pk")) | never_cited)
 
 
 def _person_named(user):

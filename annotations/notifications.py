@@ -1,5 +1,5 @@
 """
-Emails about moderation: a contributor's item was decided; the moderators' digest.
+Emails about moderation (a contributor's item was decided; the moderators' digest) and accounts.
 
 Plain text from templates under ``annotations/email/``; the console backend
 unless EMAIL_HOST is set (see settings). Links are absolute, built from
@@ -49,6 +49,19 @@ def decisions_notify(decided):
     if not messages:
         return 0
     return get_connection().send_messages(messages)
+
+
+def address_in_use_notify(*, owner, new_username):
+    """Someone signed up with the address of ``owner``'s account: tell its owner (the sign-up page does not)."""
+    context = {
+        "owner": owner,
+        "new_username": new_username,
+        "login_url": site_url(reverse("login")),
+        "reset_url": site_url(reverse("password_reset")),
+    }
+    subject = render_to_string("registration/address_in_use_subject.txt", context).strip()
+    body = render_to_string("registration/address_in_use_email.txt", context)
+    return EmailMessage(subject, body, to=[owner.email]).send()
 
 
 def moderators_with_email():

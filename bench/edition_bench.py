@@ -101,12 +101,12 @@ def render_cost(env, *args):
 
 
 class Gunicorn:
-    def __init__(self, env, *, workers):
+    def __init__(self, env, *, workers, cwd=ROOT):
         self.port = free_port()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "essay_site.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--log-level", "warning", "--timeout", "120"],  # a cold render on a busy machine
-            cwd=ROOT, env=env,
+            cwd=cwd, env=env,
         )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60

@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
-from django.core import mail
+from django.core import checks, mail
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -35,12 +35,31 @@ def test_sign_up_ignores_a_next_on_another_site(client, db):
     assert response["Location"] == reverse("annotations:edition")
 
 
+def test_sign_up_with_a_next_that_is_not_a_url_path_creates_the_account_and_redirects_without_an_error(client, db):
+    # "date" is a relative URL to url_has_allowed_host_and_scheme, and redirect() took it for a view name: a 500.
+    response = client.post(reverse("signup") + "?next=date", signup_data())
+    assert response.status_code == 302
+    assert User.objects.filter(username="ada").exists()
+    assert client.get(reverse("signup") + "?next=date").status_code == 302  # signed in now: sent on
+
+
+def test_sign_up_with_a_registered_address_answers_as_any_other_and_tells_its_owner(client, db):
+    owner = make_user("taken", email="taken@example.org")
+    fresh = client.post(reverse("signup"), signup_data(username="bea", email="bea@example.org"))
+    client.logout()
+    mail.outbox.clear()
+    taken = client.post(reverse("signup"), signup_data(username="cy", email="TAKEN@example.org"))
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert User.objects.get(username="cy").email == ""  # the address stays only the owner's
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert "“cy”" in mail.outbox[0].body and "/accounts/password_reset/" in mail.outbox[0].body
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
         ({"password2": "something-else-entirely"}, "didn’t match"),
         ({"email": "not-an-address"}, "Enter a valid email address"),
-        ({"email": "TAKEN@example.org"}, "already uses this address"),
         ({"username": "Taken"}, "already exists"),
         ({"password1": "12345678", "password2": "12345678"}, "too common"),
     ],
@@ -126,6 +145,20 @@ def test_demo_accounts_are_never_created_when_debug_is_off(db, settings):
     call_command("demo_accounts", stdout=out)
     assert "not created" in out.getvalue()
     assert not User.objects.exists()
+
+
+def test_with_debug_off_demo_accounts_stop_migrate_by_name_until_the_command_deactivates_them(db, settings):
+    settings.DEBUG = True
+    call_command("demo_accounts", stdout=StringIO())
+    settings.DEBUG = False
+    errors = [error for error in checks.run_checks(databases=["default"]) if error.id == "annotations.E001"]
+    assert len(errors) == 1 and "demo-contributor, demo-moderator" in errors[0].msg
+    out = StringIO()
+    call_command("demo_accounts", stdout=out)
+    assert "Deactivated" in out.getvalue()
+    assert not User.objects.filter(is_active=True).exists()
+    assert not User.objects.get(username="demo-moderator").check_password("moderator-demo-password")
+    assert [error for error in checks.run_checks(databases=["default"]) if error.id == "annotations.E001"] == []
 
 
 def test_email_goes_to_the_console_by_default_and_to_smtp_when_configured():

@@ -145,12 +145,14 @@ def test_items_no_longer_pending_cannot_be_edited_or_withdrawn(client, contribut
 
 
 @pytest.mark.parametrize("action", ["item_edit", "item_withdraw", "citation_add"])
-def test_someone_elses_item_is_refused_with_a_clear_page(client, contributor, action):
+def test_someone_elses_item_is_not_found_as_if_it_did_not_exist(client, contributor, action):
     theirs = make_note(make_paragraph(TEXT), status=Status.PENDING, submitted_by=make_user("bea"), body="Bea's note.")
     url = reverse(f"annotations:{action}", args=["notes", theirs.pk])
+    missing = reverse(f"annotations:{action}", args=["notes", theirs.pk + 1000])
     for response in (client.get(url), client.post(url, {"body": "Mine now", "exact": "Rapallo", "kind": "comment", "cite-choice": "existing"})):
-        assert response.status_code == 403
-        assert "contributed by someone else" in response.content.decode()
+        assert response.status_code == 404
+        assert "Bea" not in response.content.decode()
+        assert response.content == client.get(missing).content
     theirs.refresh_from_db()
     assert (theirs.body, theirs.status, theirs.version) == ("Bea's note.", Status.PENDING, 1)
     assert Citation.objects.count() == 0

@@ -74,14 +74,15 @@ def test_sign_ups_over_the_ip_rate_get_a_429_keeping_the_user_name(client, db, s
     assert response.content.decode().count('role="alert"') == 1
 
 
-def test_log_in_attempts_over_the_ip_rate_get_the_429_page(client, db, settings):
+def test_log_in_attempts_over_the_ip_rate_get_the_log_in_page_with_a_429(client, db, settings):
     settings.LOGIN_RATE_PER_IP = "2/h"
     make_user("ada")
     for _ in range(2):
         assert client.post(reverse("login"), {"username": "ada", "password": "wrong"}).status_code == 200
     response = client.post(reverse("login"), {"username": "ada", "password": "a-long-test-password"})
     assert response.status_code == 429
-    assert "Too many requests" in response.content.decode()
+    assert "Too many log-in attempts from your network" in response.content.decode()
+    assert 'value="ada"' in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

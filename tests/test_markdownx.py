@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from annotations.forms import BODY_MAX_LENGTH
 from tests.factories import make_user
 
 
@@ -36,3 +37,31 @@ def test_markdownx_preview_is_closed_to_anonymous_users(client, db):
 def test_markdownx_image_upload_is_not_routed(client, db):
     client.force_login(make_user())
     assert client.post("/markdownx/upload/").status_code == 404
+
+
+def test_markdownx_preview_without_content_is_a_400(client, db):
+    client.force_login(make_user())
+    response = client.post(reverse("markdownx_markdownify"), {"text": "hello"})
+    assert response.status_code == 400
+    assert "Nothing to preview" in response.content.decode()
+
+
+def test_markdownx_preview_of_more_than_a_body_holds_is_a_400_that_says_so(client, db):
+    client.force_login(make_user())
+    response = client.post(reverse("markdownx_markdownify"), {"content": "[" * (BODY_MAX_LENGTH + 1)})
+    assert response.status_code == 400
+    assert "Too long to preview: 10,001 characters, of at most 10,000" in response.content.decode()
+    assert client.post(reverse("markdownx_markdownify"), {"content": "[" * BODY_MAX_LENGTH}).status_code == 200
+
+
+def test_markdownx_previews_over_the_account_rate_get_a_429(client, db, settings):
+    settings.PREVIEW_RATE_PER_ACCOUNT = "3/m"
+    client.force_login(make_user())
+    statuses = [client.post(reverse("markdownx_markdownify"), {"content": f"*{n}*"}).status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert "Too many previews" in client.post(reverse("markdownx_markdownify"), {"content": "x"}).content.decode()
+
+
+def test_markdownx_preview_answers_only_a_post(client, db):
+    client.force_login(make_user())
+    assert client.get(reverse("markdownx_markdownify")).status_code == 405

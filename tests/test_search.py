@@ -154,6 +154,8 @@ def test_hostile_queries_never_fail(client, paragraph, query):
     make_note(paragraph, exact="Litvinov", body="Molotov took over.")
     response = client.get(SEARCH, {"q": query})
     assert response.status_code in (200, 400)
+    if "\x00" in query:
+        return  # refused by the request guard before any view reads it (tests/test_bad_requests.py)
     assert 'class="search-summary"' in response.content.decode() or 'id="search-error"' in response.content.decode()
 
 

@@ -4,26 +4,34 @@ pending note or correction, and one's own items on /me/.
 
 Every view needs a login (anonymous readers are sent to log in and back, with
 the selection kept in ``next``). Every POST that would write counts against the
-rate limits. Invalid input re-shows the form with what was typed and a 400;
-an item that is not the user's gets a 403 page, one that is no longer pending
-a 409 page. Status changes and edits go through ``annotations.moderation``.
+rate limits, and so does the editor's Markdown preview. Invalid input re-shows
+the form with what was typed and a 400; an item that is not the user's is not
+found (404: whether it exists is none of their business), one that is no
+longer pending gets a 409 page. Status changes and edits go through
+``annotations.moderation``.
 """
 
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from annotations import moderation
-from annotations.forms import CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm
+from annotations.forms import (
+    BODY_MAX_LENGTH, CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm, version_seen,
+)
+from annotations.markdown import render_markdown
 from annotations.models import Annotation, Citation, Correction, Flag, Paragraph, Source, Status
-from annotations.ratelimits import contribution_limited
+from annotations.ratelimits import contribution_limited, preview_limited
 from annotations.views.standing import InGoodStandingMixin
 
 SELECTION_PARAMETERS = ("exact", "prefix", "suffix", "start", "end")
@@ -143,7 +151,7 @@ ITEM_KINDS = {
 
 
 class OwnItemMixin(LoginRequiredMixin):
-    """Resolve /me/<kind>/<pk>/: 404 when there is no such item, 403 when it is someone else's."""
+    """Resolve /me/<kind>/<pk>/ among the user's own items: anyone else's is not found, like a missing one."""
 
     kinds = ITEM_KINDS
 
@@ -153,13 +161,7 @@ class OwnItemMixin(LoginRequiredMixin):
         self.kind = self.kinds.get(kwargs["kind"])
         if self.kind is None:
             raise Http404("No such kind of contribution.")
-        self.item = get_object_or_404(self.kind.model, pk=kwargs["pk"])
-        if self.item.submitted_by_id != request.user.pk:
-            return refuse(
-                request,
-                f"This {self.kind.noun} was contributed by someone else: only its contributor can change it.",
-                status=403,
-            )
+        self.item = get_object_or_404(self.kind.model.objects.submitted_by(request.user), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def refuse_unless_pending(self, request, action):
@@ -231,11 +233,8 @@ class ItemWithdrawView(OwnItemMixin, View):
         if contribution_limited(request):
             context = {"item": self.item, "noun": self.kind.noun, "rate_limited": True}
             return render(request, "annotations/withdraw_confirm.html", context, status=429)
-        version = request.POST.get("version", "")
         try:
-            moderation.item_withdraw(
-                self.item, user=request.user, expected_version=int(version) if version.isdigit() else None
-            )
+            moderation.item_withdraw(self.item, user=request.user, expected_version=version_seen(request.POST.get("version")))
         except moderation.TransitionError as error:
             return refuse(request, str(error), status=409, item=self.item)
         messages.success(request, f"Your {self.kind.noun} is withdrawn.")
@@ -296,3 +295,30 @@ class MyContributionsView(LoginRequiredMixin, TemplateView):
 def my_flags(user):
     """The reader's flags, newest first, with the moderator's outcome."""
     return Flag.objects.filter(flagged_by=user).select_related("annotation", "correction").order_by("-flagged_at")
+
+
+@require_POST
+@login_required
+def markdown_preview(request):
+    """django-markdownx's live preview: the text as the page will show it, within a body's limits.
+
+    The editor shows whatever this answers in the preview pane, so a refusal
+    is a short HTML message with its status (400 too long or nothing sent,
+    429 too many).
+    """
+    content = request.POST.get("content")
+    if content is None:
+        return preview_refused("Nothing to preview: the text comes as “content”.", status=400)
+    if len(content) > BODY_MAX_LENGTH:
+        return preview_refused(
+            f"Too long to preview: {len(content):,} characters, of at most {BODY_MAX_LENGTH:,}. "
+            "Shorten the text; it would not be accepted either.",
+            status=400,
+        )
+    if preview_limited(request):
+        return preview_refused("Too many previews for now: the preview comes back in a few minutes.", status=429)
+    return HttpResponse(render_markdown(content))
+
+
+def preview_refused(message, *, status):
+    return HttpResponse(format_html('<p class="preview-refused">{}</p>', message), status=status)
