@@ -338,7 +338,6 @@ class ReviewAdmin(KeptRecords, VersionHistoryMixin, admin.ModelAdmin):
     def media(self):
         return super().media + DESK_MEDIA
 
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("submitted_by__moderation_standing")
 

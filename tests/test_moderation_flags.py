@@ -169,3 +169,24 @@ def test_published_items_link_to_their_flag_page_and_pending_ones_do_not(client)
     client.force_login(owner)
     assert f"/notes/{own_pending.pk}/flag/" not in client.get(f"/notes/{own_pending.pk}/").content.decode()
     assert f"/notes/{own_pending.pk}/flag/" not in client.get("/").content.decode()
+
+
+def test_flagged_correction_is_hidden_then_taken_down_and_its_flaggers_see_the_outcome(settings):
+    settings.FLAGS_TO_HIDE = 2
+    correction = make_correction(make_paragraph(), "1922", replacement="1923", status=Status.ACCEPTED,
+                                 submitted_by=make_user("author"))
+    readers = [make_established(name) for name in ("first", "second")]
+    for reader in readers:
+        assert flag(logged_in(Client, reader), correction, reason="wrong").status_code == 302
+    correction.refresh_from_db()
+    assert (correction.status, correction.review_rule) == (Status.PENDING, Rule.FLAGS)
+    assert Client().get(f"/corrections/{correction.pk}/").status_code == 404
+    moderator = logged_in(Client, make_role_user("moderator"))
+    moderator.post(f"/admin/annotations/correction/{correction.pk}/decide/",
+                   {"decision": "reject", "reason": "1922 is right.", "version": correction.version})
+    correction.refresh_from_db()
+    assert correction.status == Status.REJECTED
+    assert set(Flag.objects.values_list("outcome", flat=True)) == {Flag.Outcome.TAKEN_DOWN}
+    for reader in readers:
+        mine = logged_in(Client, reader).get("/me/").content.decode()
+        assert "Taken down" in mine and "1922 is right." in mine
