@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup browser fixtures bench bench-moderation clean
+.PHONY: run test setup browser fixtures bench bench-moderation clean serve upgrade backup restore deploy-check cluster-check load
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -53,6 +53,49 @@ browser:
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	  fi; \
 	fi
+
+## make serve: production on one machine (DEBUG off, gunicorn); needs SECRET_KEY, ALLOWED_HOSTS, SITE_URL (.env.example)
+serve: setup
+	$(PY) deploy/production.py serve
+
+## make upgrade: what make serve does before gunicorn starts: checks, migrate, load_edition, collectstatic
+upgrade: setup
+	$(PY) deploy/production.py upgrade
+
+## make backup: the whole database to backups/ (pg_dump on PostgreSQL, the online backup API on SQLite)
+backup: setup
+	$(PY) deploy/production.py manage backup_database
+
+## make restore FILE=backups/…: a backup into the configured (new, empty) database
+restore: setup
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/edition-….pgdump" >&2; exit 2; }
+	$(PY) deploy/production.py manage restore_database "$(FILE)"
+
+## make deploy-check: nginx -t and a run of deploy/nginx/edition.conf, systemd-analyze verify on deploy/edition.service
+deploy-check: setup
+	deploy/check
+	$(PY) -m ops.nginx_check
+
+# $(call debian,PROGRAM,PACKAGE,WHAT): install Debian's PACKAGE when PROGRAM is missing (as root), else say how.
+define debian
+	@command -v $(1) >/dev/null || ls /usr/lib/postgresql/*/bin/$(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else \
+	    echo "$(3) needs $(2): sudo apt-get install $(2)" >&2; exit 1; \
+	  fi; }
+endef
+
+## make cluster-check: PostgreSQL, Redis and two app servers on loopback; prints what holds across them (ops/)
+cluster-check: setup
+	$(call debian,initdb,postgresql,The cluster check)
+	$(call debian,redis-server,redis-server,The cluster check)
+	$(PY) -m ops.cluster_check
+
+## make load: 50 readers, 10 contributors and a moderator for 60 s on gunicorn and PostgreSQL, then 60 s with faults (ops/)
+load: setup
+	$(call debian,initdb,postgresql,The load run)
+	$(PY) -m ops.load
 
 ## make fixtures: regenerate fixtures/essay.json (from essay.txt, introduction.md) and fixtures/apparatus.json (from apparatus.toml)
 fixtures: setup

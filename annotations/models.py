@@ -53,9 +53,14 @@ class Essay(models.Model):
     introduction = MarkdownxField("editor's introduction", blank=True)
     # Bumped on every change the public can see; the cached rendering of the
     # edition is keyed by it, so all worker processes invalidate together.
-    revision = models.PositiveIntegerField(default=1, editable=False)
+    # Cache state, not content: left out of fixtures (serialize=False) and
+    # only ever moved forward, by revision_bump.
+    revision = models.PositiveIntegerField(default=1, editable=False, serialize=False)
     # When the revision last moved: the Last-Modified of the cached page.
-    revised_at = models.DateTimeField(default=timezone.now, editable=False)
+    revised_at = models.DateTimeField(default=timezone.now, editable=False, serialize=False)
+
+    # Moved only by revision_bump, never written by a save nor loaded from a fixture.
+    CACHE_STATE = frozenset({"revision", "revised_at"})
 
     class Meta:
         ordering = ["title"]
@@ -65,6 +70,16 @@ class Essay(models.Model):
 
     def get_absolute_url(self):
         return reverse("annotations:edition")
+
+    def save(self, *args, **kwargs):
+        # Saving an instance read before a bump must not write an older
+        # revision back: an update leaves the columns to revision_bump.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.CACHE_STATE
+            ]
+        super().save(*args, **kwargs)
 
     @staticmethod
     def revision_bump():
@@ -847,3 +862,26 @@ class ReasonTemplate(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class LoadedRow(models.Model):
+    """An editorial row as ``load_edition`` last wrote it (``annotations/edition_load.py``).
+
+    ``fixture_fingerprint`` is the fixture's data for the row, ``row_fingerprint``
+    the row's state as loaded: a row whose state no longer matches it was
+    touched since (a decision, an edit, a repair) and is never overwritten.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    fixture_fingerprint = models.CharField(max_length=64)
+    row_fingerprint = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="loaded_row_unique_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id}, loaded {self.loaded_at:%Y-%m-%d %H:%M}"

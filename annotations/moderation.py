@@ -810,23 +810,31 @@ def item_resubmit(item, *, user, changes, expected_version=None):
 # --- Edits (content, not status) -------------------------------------------------------------------------------------
 
 
-def item_edit(item, *, user, fields, expected_version, comment=""):
-    """Save a moderator's or editor's edit of an item's content, with its history.
+def item_edit(item, *, user, fields, expected_version, comment="", rule=""):
+    """Save an edit of an item's content, with its history: a moderator's or editor's (``user``), or a
+    rule's (``rule``: a new edition of the apparatus loaded by ``load_edition``, ``user`` None).
 
-    Refused (StaleItemError) when the item changed since ``expected_version``.
+    Refused (StaleItemError) when the item changed since ``expected_version``. An
+    edit that changes the status (only a loaded edition's can) is logged as a Decision.
     """
     model = type(item)
     now = timezone.now()
     changes = {model._meta.get_field(name).attname: getattr(item, model._meta.get_field(name).attname)
                for name in fields}
+    user_id = None if rule else user.pk
+    comment = comment or f"Edited: {', '.join(fields)}."
     with transaction.atomic():
-        history = _baselines([model.objects.get(pk=item.pk)])
+        before = model.objects.get(pk=item.pk)
+        history = _baselines([before])
         if not _versioned_write(model, {item.pk: expected_version}, changes=changes, now=now):
             _refuse_stale(item)
         item.refresh_from_db()
+        if item.status != before.status:
+            # The decision log tells every change of status.
+            Decision.objects.create(item=item, from_status=before.status, to_status=item.status,
+                                    decided_by_id=user_id, rule=rule, decided_at=now, reason=comment)
         Essay.revision_bump()
-        _history_write([*history, (user.pk, comment or f"Edited: {', '.join(fields)}.", [_snapshot(item)])],
-                       date=now)
+        _history_write([*history, (user_id, comment, [_snapshot(item)])], date=now)
     return item
 
 
@@ -859,6 +867,17 @@ def item_revise(item, *, user, changes, expected_version=None):
         comment = f"Edited by its contributor: {', '.join(changes) or 'no change'}."
         _history_write([*history, (user.pk, comment, [_snapshot(item)])], date=now)
     return item
+
+
+def row_edit(row, *, user, fields, comment):
+    """Save a change to a row that has no version (the essay, a section), with its history."""
+    now = timezone.now()
+    with transaction.atomic():
+        history = _baselines([type(row).objects.get(pk=row.pk)])
+        row.save(update_fields=fields)
+        Essay.revision_bump()
+        _history_write([*history, (getattr(user, "pk", None), comment, [_snapshot(row)])], date=now)
+    return row
 
 
 def item_reattach(item, *, moderator, exact, prefix="", suffix="", expected_version=None):

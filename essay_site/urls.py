@@ -4,12 +4,16 @@ from django.urls import include, path
 
 from annotations.sitemaps import SITEMAPS
 from annotations.views import accounts, contribute, crawlers
+from essay_site.views import healthz
+
+handler500 = "essay_site.views.server_error"
 
 admin.site.site_header = "Annotated edition: moderation desk"
 admin.site.site_title = "Annotated edition"
 admin.site.index_title = "Moderation"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Sign-up, and log-in and password reset with their limits; the rest of /accounts/ is django.contrib.auth's.
     path("accounts/signup/", accounts.SignUpView.as_view(), name="signup"),

@@ -1,6 +1,7 @@
 """Readers' flags: a signed-in reader flags a published item once; enough flags hide it; a moderator resolves them."""
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from annotations.models import Annotation, Decision, Essay, Flag, Rule, Standing, Status
@@ -38,6 +39,18 @@ def test_anonymous_reader_is_sent_to_log_in_before_flagging(client, note):
     response = client.get(f"/notes/{note.pk}/flag/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     assert flag(client, note).status_code == 302 and not Flag.objects.exists()
+
+
+def test_a_flag_posted_after_the_session_expired_waits_for_the_log_in(client, note):
+    make_user("reader")
+    client.login(username="reader", password="a-long-test-password")
+    Session.objects.all().delete()
+    response = flag(client, note, reason="other", text="Rapallo was 1922, not 1923.")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    client.login(username="reader", password="a-long-test-password")
+    form = client.get(f"/notes/{note.pk}/flag/").content.decode()
+    assert "Rapallo was 1922, not 1923." in form and 'value="other" required id="id_reason_4" checked' in form
+    assert not Flag.objects.exists()
 
 
 def test_a_reader_flags_an_item_only_once(client, note):

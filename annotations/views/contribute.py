@@ -25,7 +25,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from annotations import moderation
+from annotations import drafts, moderation
 from annotations.forms import (
     BODY_MAX_LENGTH, CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm, version_seen,
 )
@@ -45,6 +45,27 @@ def me_url(noun, pk):
     return f"{reverse('annotations:me')}#{noun}-{pk}"
 
 
+class LoginKeepingDraftMixin(LoginRequiredMixin):
+    """Send an anonymous visitor to log in; a form they posted (their session expired) waits for them.
+
+    The form's page then opens with what they typed (``draft_or``), ready to submit.
+    """
+
+    def handle_no_permission(self):
+        if self.request.method == "POST" and drafts.draft_keep(self.request):
+            messages.info(self.request, "Your session had expired. Log in, and what you typed will be filled in again.")
+        return super().handle_no_permission()
+
+
+def draft_or(request, data=None):
+    """The form data to show: a draft kept while the person logged in, else ``data``."""
+    draft = drafts.draft_take(request)
+    if draft is None:
+        return data
+    messages.info(request, "What you typed before logging in is filled in below: check it and submit it.")
+    return draft
+
+
 def refuse(request, message, *, status, item=None):
     """A clear page for a request we will not carry out (not yours, no longer pending, stale)."""
     return render(request, "annotations/refused.html", {"message": message, "item": item}, status=status)
@@ -61,7 +82,7 @@ class ParagraphContributeView(LoginRequiredMixin, InGoodStandingMixin, TemplateV
         return context
 
 
-class AnchoredCreateView(LoginRequiredMixin, InGoodStandingMixin, View):
+class AnchoredCreateView(LoginKeepingDraftMixin, InGoodStandingMixin, View):
     """Create a pending note or correction on a paragraph, optionally citing a source."""
 
     model = None
@@ -72,8 +93,9 @@ class AnchoredCreateView(LoginRequiredMixin, InGoodStandingMixin, View):
     def get(self, request, anchor):
         paragraph = paragraph_or_404(anchor)
         selection = {name: request.GET[name] for name in SELECTION_PARAMETERS if name in request.GET}
-        form = self.form_class(initial=selection, paragraph=paragraph)
-        return self.render(request, paragraph, form, CitationForm(user=request.user))
+        data = draft_or(request)
+        form = self.form_class(data, initial=selection, paragraph=paragraph)
+        return self.render(request, paragraph, form, CitationForm(data, user=request.user))
 
     def post(self, request, anchor):
         paragraph = paragraph_or_404(anchor)
@@ -150,7 +172,7 @@ ITEM_KINDS = {
 }
 
 
-class OwnItemMixin(LoginRequiredMixin):
+class OwnItemMixin(LoginKeepingDraftMixin):
     """Resolve /me/<kind>/<pk>/ among the user's own items: anyone else's is not found, like a missing one."""
 
     kinds = ITEM_KINDS
@@ -181,7 +203,7 @@ class ItemEditView(OwnItemMixin, InGoodStandingMixin, View):
 
     def get(self, request, kind, pk):
         refused = self.refuse_unless_editable(request)
-        return refused or self.render(request, self.kind.form(self.item, request.user))
+        return refused or self.render(request, self.kind.form(self.item, request.user, draft_or(request)))
 
     def post(self, request, kind, pk):
         refused = self.refuse_unless_editable(request)
@@ -254,7 +276,9 @@ class CitationAddView(OwnItemMixin, InGoodStandingMixin, View):
         return refuse(request, f"This {self.kind.noun} is {label}: sources can no longer be added to it.", status=409, item=self.item)
 
     def get(self, request, kind, pk):
-        return self.refuse_if_closed(request) or self.render(request, CitationForm(user=request.user, require=True))
+        return self.refuse_if_closed(request) or self.render(
+            request, CitationForm(draft_or(request), user=request.user, require=True)
+        )
 
     def post(self, request, kind, pk):
         refused = self.refuse_if_closed(request)

@@ -8,7 +8,6 @@ review (``moderation.item_flag``). The outcome is shown on the reader's own page
 """
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -17,9 +16,10 @@ from annotations import moderation
 from annotations.forms import FlagForm
 from annotations.models import Annotation, Correction, Flag
 from annotations.ratelimits import flag_limited
+from annotations.views.contribute import LoginKeepingDraftMixin, draft_or
 
 
-class FlagCreateView(LoginRequiredMixin, View):
+class FlagCreateView(LoginKeepingDraftMixin, View):
     model = None
     noun = None
 
@@ -31,7 +31,7 @@ class FlagCreateView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk):
-        return self.render(request, FlagForm())
+        return self.render(request, FlagForm(draft_or(request)))
 
     def post(self, request, pk):
         form = FlagForm(request.POST)

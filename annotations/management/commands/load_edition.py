@@ -1,58 +1,37 @@
-import json
+from pathlib import Path
 
-from django.apps import apps
-from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from annotations.apparatus import apparatus_retire_superseded
-from annotations.models import EDITORS_CREDIT, Essay
-
-FIXTURES = settings.BASE_DIR / "fixtures"
-
-
-def contributions_in_the_way(fixture_path):
-    """Rows that loading the fixture would overwrite but that are not the editors' own.
-
-    Fixture rows carry fixed primary keys; in a database where contributors have
-    already created items with those keys, loading would silently replace them.
-    """
-    rows = json.loads(fixture_path.read_text(encoding="utf-8"))
-    clashes = []
-    for label in sorted({row["model"] for row in rows}):
-        model = apps.get_model(label)
-        if not hasattr(model, "credit"):
-            continue  # cross-references: only the editors make them
-        pks = [row["pk"] for row in rows if row["model"] == label]
-        clashes += [
-            f"{label} {pk}"
-            for pk in model.objects.filter(pk__in=pks).exclude(credit=EDITORS_CREDIT, submitted_by=None).values_list("pk", flat=True)
-        ]
-    return clashes
+from annotations.edition_load import EDITION_FIXTURES, edition_load
+from annotations.models import Essay
 
 
 class Command(BaseCommand):
     help = (
-        "Load the edition from fixtures/: the essay (essay.json) and the editorial apparatus "
-        "(apparatus.json). Safe to run again: fixture rows keep their primary keys, and the apparatus "
-        "is never loaded over contributors' items."
+        "Load the edition from fixtures/: the essay (essay.json) and the editorial apparatus (apparatus.json). "
+        "Safe to run again, on every deploy: it adds what is missing, updates editorial rows no one has touched "
+        "whose fixture changed, and never changes a row a moderator, editor or contributor touched "
+        "(annotations/edition_load.py)."
     )
 
-    def handle(self, *args, **options):
-        call_command("loaddata", "essay", verbosity=options["verbosity"])
-        apparatus = FIXTURES / "apparatus.json"
-        if apparatus.exists():
-            clashes = contributions_in_the_way(apparatus)
-            if clashes:
-                self.stderr.write(
-                    "The editorial apparatus was not loaded: it would overwrite contributors' items "
-                    f"({', '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''})."
-                )
-            else:
-                call_command("loaddata", "apparatus", verbosity=options["verbosity"])
-                retired = apparatus_retire_superseded(json.loads(apparatus.read_text(encoding="utf-8")))
-                if retired:
-                    self.stdout.write(f"Retired {retired} editorial items that this apparatus no longer has.")
-        # Fixtures write the stored revision back; move past every cached rendering.
-        Essay.revision_bump()
-        self.stdout.write(f"Loaded the edition: {Essay.objects.first()}.")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "fixtures", nargs="*", type=Path, default=list(EDITION_FIXTURES),
+            help="fixture files, in order (default: fixtures/essay.json fixtures/apparatus.json)",
+        )
+
+    def handle(self, *args, fixtures, verbosity, **options):
+        report = edition_load(fixtures=fixtures)
+        for message in report.refused:
+            self.stderr.write(message)
+        if verbosity:
+            if report.retired:
+                self.stdout.write(f"Retired {report.retired} editorial items that this apparatus no longer has.")
+            self.stdout.write(f"Loaded the edition: {Essay.objects.first()} ({report.summary()}).")
+            for row, why in report.skipped:
+                self.stdout.write(f"  left as it is: {row}: {why}")
+        if verbosity > 1:
+            for row in report.added:
+                self.stdout.write(f"  added: {row}")
+            for row in report.updated:
+                self.stdout.write(f"  updated: {row}")

@@ -19,6 +19,6 @@ def create_starters(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0008_moderation_community")]
+    dependencies = [("annotations", "0009_moderation_community")]
 
     operations = [migrations.RunPython(create_starters, migrations.RunPython.noop)]
