@@ -59,7 +59,7 @@ def _sentence(value):
 
 
 def _link(url):
-    return format_html('<a href="{}">{}</a>', url, url)
+    return format_html('<a class="url" href="{}">{}</a>', url, url)
 
 
 def source_identifier_url(source):

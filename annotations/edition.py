@@ -608,6 +608,39 @@ def _by_paragraph(paragraphs, notes, corrections):
     ]
 
 
+def published_numbered(essay):
+    """Every published note and correction of ``essay`` in reading order, with ``item.number`` as the edition shows it.
+
+    Three queries (paragraphs, notes, corrections), nothing rendered: the
+    numbers come from the rule the rendering follows (``rendering.span_numbers``),
+    counted through the essay as the body counts its passages. Within a
+    paragraph, items come where a reader meets them (a note at its marker, a
+    correction where its words start).
+    """
+    paragraphs = list(Paragraph.objects.filter(section__essay=essay).select_related("section"))
+    in_essay = _in_essay(essay)
+    notes = list(Annotation.objects.published().filter(in_essay))
+    corrections = list(Correction.objects.published().filter(in_essay))
+    ordered, notes_before, corrections_before = [], 0, 0
+    for paragraph, its_notes, its_corrections in _by_paragraph(paragraphs, notes, corrections):
+        spans = {span.key: (span, item) for span, item in ((_span(item), item) for item in its_notes + its_corrections)}
+        positions = rendering.reading_positions([span for span, _ in spans.values()])
+        numbers = rendering.span_numbers(
+            [span for span, _ in spans.values()],
+            first_number=notes_before + 1, first_correction_number=corrections_before + 1,
+        )
+        for key, number in numbers.items():
+            item = spans[key][1]
+            item.number, item.paragraph = number, paragraph
+        ordered += sorted(
+            (item for _, item in spans.values()),
+            key=lambda item: (positions[_span(item).key], isinstance(item, Correction), item.number),
+        )
+        notes_before += len(its_notes)
+        corrections_before += len(its_corrections)
+    return ordered
+
+
 # --- the body: every passage in order, numbered through the essay ----------------------------------
 
 _SLOT = re.compile(r"<!--#passage:(\d+)-->")

@@ -12,6 +12,10 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from markdownx.fields import MarkdownxFormField
 
 from annotations import identifiers, moderation, text
@@ -91,6 +95,10 @@ class QuotedSpanForm(forms.ModelForm):
         if instance is not None and instance.pk and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(instance, name) for name in (*self.ANCHOR_FIELDS, "version")}
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Whoever opens the form (from the toolbar, after logging in) starts in it, at the words chosen;
+            # a form that came back starts at its error summary instead (_form_alert.html).
+            self.fields["exact"].widget.attrs["autofocus"] = True
 
     def clean(self):
         cleaned = super().clean()
@@ -119,6 +127,20 @@ class QuotedSpanForm(forms.ModelForm):
             if cleaned.get("start") is not None:
                 return STALE_SELECTION
         return str(error)
+
+    def validate_unique(self):
+        """Also refuse what the contributor already has pending, word for word (a form sent again)."""
+        super().validate_unique()
+        if self.anchor is None or self.errors:
+            return
+        twin = type(self.instance).objects.pending_twin_of(self.instance)
+        if twin is not None:
+            noun = self.instance._meta.verbose_name
+            self.add_error(None, format_html(
+                "You already sent this {} on {}, and it is waiting for a moderator: "
+                '<a href="{}">see it in My contributions</a>. Nothing new was saved; to change it, edit that one.',
+                noun, date_format(localtime(twin.submitted_at), "j F Y"), f"{reverse('annotations:me')}#{twin.entry_anchor}",
+            ))
 
     def changes(self):
         """Field → value of an edit, for ``moderation.item_revise``."""
@@ -218,16 +240,25 @@ class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = ["kind", "authors", "title", "container", "publisher", "year", "url", "doi", "isbn"]
-        labels = {"kind": "Type", "url": "URL (http or https)"}
+        labels = {"kind": "Type of source", "url": "URL (http or https)"}
         help_texts = {
             "doi": "e.g. 10.1017/CBO9780511523724",
             "isbn": "ISBN-10 or ISBN-13; hyphens are fine.",
+        }
+        widgets = {"kind": forms.RadioSelect}
+        error_messages = {
+            "kind": {"required": "Choose what the new source is first: "
+                     + ", ".join(label for _value, label in Source.Kind.choices) + "."},
         }
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         self.duplicate = None
         super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            # The type is asked for, never assumed: no radio button is checked until the contributor picks one.
+            self.initial.pop("kind", None)
+            self.fields["kind"].initial = None
         self.fields["url"] = forms.CharField(label="URL (http or https)", max_length=500, required=False)
         self.fields["year"].widget.attrs.update(min="1", max="2100")
 

@@ -20,6 +20,7 @@ exactly what the page will show. Templates use the ``markdown`` filter
 """
 
 import hashlib
+import html
 import re
 import sys
 import threading
@@ -28,7 +29,9 @@ import cachetools
 import cffi
 import nh3
 from cmarkgfm import cmark
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote",
@@ -144,3 +147,8 @@ def render_markdown_kept(text):
 def markdown_html(text):
     """``render_markdown_kept`` marked safe for templates."""
     return mark_safe(render_markdown_kept(text))  # noqa: S308 - sanitised by nh3 above
+
+
+def markdown_excerpt(text, *, words):
+    """The first ``words`` words of Markdown ``text`` as plain text (not HTML: templates escape it), for a glimpse."""
+    return Truncator(" ".join(html.unescape(strip_tags(render_markdown_kept(text))).split())).words(words, truncate="…")

@@ -239,6 +239,21 @@ class AnchoredQuerySet(ModeratedQuerySet):
     def for_paragraph(self, paragraph):
         return self.filter(paragraph=paragraph)
 
+    def pending_twin_of(self, item):
+        """The contributor's earlier pending item saying exactly what ``item`` says, or None.
+
+        Same words of the same paragraph and the same ``SAME_CONTENT`` fields: a
+        resubmission of a form already sent, which would only give a moderator
+        the same thing to decide twice.
+        """
+        if item.submitted_by_id is None:
+            return None
+        content = {name: getattr(item, name) for name in item.SAME_CONTENT}
+        twins = self.pending().submitted_by(item.submitted_by_id).filter(
+            paragraph=item.paragraph_id, start=item.start, end=item.end, **content
+        )
+        return twins.exclude(pk=item.pk).order_by("submitted_at", "pk").first()
+
     def orphaned(self):
         return self.filter(orphaned=True)
 
@@ -452,6 +467,9 @@ class Annotation(Assessed, Moderated, Anchored):
 
     objects = AnchoredQuerySet.as_manager()
 
+    # What a contributor says besides the words it is about (AnchoredQuerySet.pending_twin_of).
+    SAME_CONTENT = ("kind", "body")
+
     class Meta(Anchored.Meta):
         verbose_name = "note"
         ordering = ["submitted_at", "pk"]
@@ -510,6 +528,8 @@ class Correction(Assessed, Moderated, Anchored):
 
     objects = AnchoredQuerySet.as_manager()
 
+    SAME_CONTENT = ("category", "replacement", "rationale")
+
     class Meta(Anchored.Meta):
         ordering = ["submitted_at", "pk"]
 
@@ -521,7 +541,17 @@ class Correction(Assessed, Moderated, Anchored):
 
     @property
     def group(self):
-        return self.CATEGORIES[self.category][0]
+        """The category's group, or None for a category the edition no longer has (a row older than its migration)."""
+        known = self.CATEGORIES.get(self.category)
+        return known[0] if known else None
+
+    @property
+    def category_label(self):
+        """The category with its group, as the apparatus names it: “date error”, “spelling regularisation”, “gap”."""
+        group = self.group
+        if group is None:
+            return self.get_category_display()
+        return group.value if self.category == group.value else f"{self.get_category_display()} {group.value}"
 
     @property
     def entry_anchor(self):

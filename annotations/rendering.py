@@ -19,8 +19,10 @@ What the output guarantees
 --------------------------
 * Every character of the text appears exactly once, escaped. In ``corrected``
   mode a corrected span's characters are replaced by its replacement; in the
-  other modes the original characters all stay (``apparatus`` strikes them in
-  ``<del>`` and adds ``<ins>``; ``original`` adds only a small marker).
+  other modes the original characters all stay (``apparatus`` keeps them in a
+  ``<del>``, which the stylesheet shows on hover or focus, and reads the
+  ``<ins>`` beside it; ``original`` adds only a small marker). Both readings
+  that mark corrections mark them alike: a degree sign and the number (``°12``).
 * Spans may nest or overlap. A note is a ``<mark>`` (split into several
   ``<mark>`` elements with the same ``data-note`` where spans cross); a
   correction is never split: a note that only partly covers it is split at its
@@ -42,8 +44,8 @@ The contract with the contributor's selection script (_contribute_tools.html)
 -----------------------------------------------------------------------------
 The page wraps this HTML in ``<span class="paragraph-text" data-paragraph="p-…">``.
 Walking the text nodes inside it in document order and skipping every element
-that has a ``data-apparatus`` attribute (note markers, ``<ins>``, category
-badges, correction markers) yields the paragraph's original text exactly, so a
+that has a ``data-apparatus`` attribute (note markers, ``<ins>``, correction
+markers) yields the paragraph's original text exactly, so a
 DOM selection maps back to character offsets in ``Paragraph.text``. In
 ``corrected`` mode a replaced span is an element with ``data-apparatus`` and
 ``data-replaces="<the original characters>"``: count it as
@@ -70,7 +72,7 @@ class Span:
 
     ``key`` is the fragment id of the item's entry in the apparatus (e.g.
     "note-12"); its marker gets the id "ref-<key>". ``label`` is the category
-    of a correction (its badge). ``pending`` marks the reader's own item
+    of a correction (its category, named by its marker). ``pending`` marks the reader's own item
     awaiting review.
     """
 
@@ -132,20 +134,17 @@ def _correction_close_tag(span, mode, original, number):
     key, label = _escape(span.key), _escape(span.label or "correction")
     link = f'href="#{key}" id="ref-{key}" data-apparatus'
     number = number_html(span, number)
+    # The same discreet marker in both readings that show one: a degree sign and the number, linking to the entry.
+    marker = (
+        f'<a class="correction-marker" {link} title="{label} correction">'
+        f'<span aria-hidden="true">°</span><span class="visually-hidden">(</span>{number}'
+        f'<span class="visually-hidden">, {label})</span></a>'
+    )
     if mode == APPARATUS:
-        return (
-            f"</del><ins data-apparatus>{_escape(span.replacement)}</ins>"
-            f'<a class="badge badge-{label}" {link}>'
-            f'<span class="visually-hidden">(</span>{number}<span class="visually-hidden">,</span> {label}'
-            '<span class="visually-hidden">)</span></a>'
-            "</span>"
-        )
+        # The corrected wording is read in the text; the original (the <del>) is shown on hover or focus.
+        return f"</del><ins data-apparatus>{_escape(span.replacement)}</ins>{marker}</span>"
     if mode == ORIGINAL:
-        return (
-            f'</span><a class="correction-marker" {link} title="{label} correction">'
-            f'<span aria-hidden="true">°</span><span class="visually-hidden">(</span>{number}'
-            f'<span class="visually-hidden">, {label})</span></a>'
-        )
+        return f"</span>{marker}"
     pending = " pending" if span.pending else ""
     return (
         f'<span class="corrected{pending}" id="ref-{key}" data-correction="{key}" data-apparatus '
@@ -166,24 +165,65 @@ def digits(kind, number):
     return str(number)
 
 
+def _marker_point(note, corrections):
+    """Where a note's marker goes: after its words, or after the whole of the correction its words end inside."""
+    inside = next((c for c in corrections if c.start <= note.end < c.end), None)
+    return inside.end if inside is not None and inside.start < note.end else note.end
+
+
+def reading_positions(spans):
+    """Where a reader meets each span: a note at its marker, a correction where its words start ({key: offset})."""
+    corrections = _applied_corrections(spans)
+    return {
+        span.key: _marker_point(span, corrections) if span.kind == NOTE else span.start
+        for span in spans
+    }
+
+
+def span_numbers(spans, *, first_number=1, first_correction_number=1):
+    """Each span's number in reading order, as ``render_paragraph`` shows them: {key: number or None}.
+
+    Notes in the order of their markers (by where the marker goes, then by the
+    start of the note, then input order), then corrections by start (then end,
+    then input order), each sequence of its own; a pending item gets None and
+    takes no number. The apparatus list numbers items with this, without
+    rendering them.
+    """
+    spans = list(spans)
+    input_order = {id(span): index for index, span in enumerate(spans)}
+    corrections = _applied_corrections(spans)
+    notes = sorted(
+        (span for span in spans if span.kind == NOTE),
+        key=lambda n: (_marker_point(n, corrections), n.start, input_order[id(n)]),
+    )
+    numbers = {}
+    for first, ordered in (
+        (first_number, notes),
+        (first_correction_number, sorted(
+            (s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end, input_order[id(s)]),
+        )),
+    ):
+        following = first
+        for span in ordered:
+            numbers[span.key] = None if span.pending else following
+            following += 0 if span.pending else 1
+    return numbers
+
+
 def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_correction_number=1, number=digits):
     """Render ``text`` with ``spans``; returns (html, numbers).
 
     ``numbers`` maps each span's key to its number (None for a pending item),
-    notes in the order of their markers, then corrections by start. Raises
-    ValueError for an unknown mode or a span outside the text (callers pass
-    only spans they have checked against the paragraph).
+    notes in the order of their markers, then corrections by start
+    (``span_numbers``). Raises ValueError for an unknown mode or a span outside
+    the text (callers pass only spans they have checked against the paragraph).
     """
     spans = list(spans)
     _validate(text, spans, mode)
     notes = [span for span in spans if span.kind == NOTE]
     corrections = _applied_corrections(spans)
+    numbers = span_numbers(spans, first_number=first_number, first_correction_number=first_correction_number)
     input_order = {id(span): index for index, span in enumerate(spans)}
-    correction_numbers = {}
-    next_correction = first_correction_number
-    for span in sorted((s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end, input_order[id(s)])):
-        correction_numbers[span.key] = None if span.pending else next_correction
-        next_correction += 0 if span.pending else 1
 
     def by_start(span):
         return (span.start, -span.end, input_order[id(span)])
@@ -205,18 +245,18 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_corre
     markers_at = {}
     for note in notes:
         # A marker never lands inside a correction: it follows the whole of it.
-        inside = correction_over(note.end)
-        point = inside.end if inside is not None and inside.start < note.end else note.end
-        markers_at.setdefault(point, []).append(note)
+        markers_at.setdefault(_marker_point(note, corrections), []).append(note)
 
     boundaries = sorted({0, len(text)} | {s.start for s in notes + corrections} | {s.end for s in notes + corrections})
-    out, numbers, stack = [], {}, []
-    next_number = first_number
+    out, stack = [], []
     suppressed = 0  # > 0 while inside a correction in corrected mode: its characters are replaced
 
     def emit(fragment):
         if not suppressed:
             out.append(fragment)
+
+    def shown_number(span):
+        return None if numbers[span.key] is None else number(span.kind, numbers[span.key])
 
     def open_(span):
         nonlocal suppressed
@@ -231,20 +271,11 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_corre
         if span.kind == NOTE:
             emit("</mark>")
             return
-        correction_number = correction_numbers[span.key]
-        label = None if correction_number is None else number(CORRECTION, correction_number)
-        emit(_correction_close_tag(span, mode, text[span.start:span.end], label))
+        emit(_correction_close_tag(span, mode, text[span.start:span.end], shown_number(span)))
 
     def place_markers(position):
-        nonlocal next_number
         for note in sorted(markers_at.get(position, ()), key=lambda n: (n.start, input_order[id(n)])):
-            if note.pending:
-                numbers[note.key] = None
-                emit(_marker(note, None))
-                continue
-            numbers[note.key] = next_number
-            emit(_marker(note, number(NOTE, next_number)))
-            next_number += 1
+            emit(_marker(note, shown_number(note)))
 
     for segment_start, segment_end in zip(boundaries, boundaries[1:]):
         wanted = stack_for(segment_start)
@@ -261,5 +292,4 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_corre
     while stack:
         close(stack.pop())
     place_markers(len(text))
-    numbers.update(correction_numbers)
     return "".join(out), numbers

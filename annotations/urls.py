@@ -12,6 +12,7 @@ urlpatterns = [
     path("notes/<int:pk>/", reading.NoteView.as_view(), name="note"),
     path("corrections/<int:pk>/", reading.CorrectionView.as_view(), name="correction"),
     path("sources/", reading.SourcesView.as_view(), name="sources"),
+    path("apparatus/", reading.ApparatusListView.as_view(), name="apparatus"),
     # Citations to take away: CSL-JSON (.json), BibTeX (.bib), RIS (.ris).
     path("sources.<citation_format:format>", citations.SourcesDownloadView.as_view(), name="sources_download"),
     path("edition.<citation_format:format>", citations.EditionDownloadView.as_view(), name="edition_download"),

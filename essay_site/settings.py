@@ -229,6 +229,8 @@ STORAGES = {
 # folders; in production from STATIC_ROOT after collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for whatever a page links.
+WHITENOISE_ROOT = BASE_DIR / "essay_site" / "root"
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 

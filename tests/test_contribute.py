@@ -123,7 +123,7 @@ def test_note_from_a_browser_selection_is_saved_pending_with_checked_selectors(c
     response = client.post(note_url(paragraph), note_data(**selection("Treaty of Berlin")))
     note = Annotation.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('annotations:me')}#note-{note.pk}"
+    assert response["Location"] == f"{reverse('annotations:me')}#landed-note-{note.pk}"
     assert (note.status, note.submitted_by, note.kind) == (Status.PENDING, contributor, "context")
     assert TEXT[note.start:note.end] == note.exact == "Treaty of Berlin"
     assert note.prefix.endswith("Genoa, and the ") and note.suffix.startswith(" followed")
@@ -233,6 +233,22 @@ def test_note_with_a_new_source_creates_it_pending(client, contributor, paragrap
     assert Citation.objects.get().source == source
 
 
+def test_a_new_source_without_its_type_is_refused_and_what_was_typed_kept(client, contributor, paragraph):
+    data = note_data(**new_source())
+    del data["source-kind"]
+    response = client.post(note_url(paragraph), data)
+    assert_refused_and_kept(response, "Rapallo is on the Ligurian coast.", "Russia and the West under Lenin and Stalin", "Little, Brown")
+    assert "Choose what the new source is first" in response.content.decode()
+    assert counts() == [0, 0, 0, 0]
+
+
+def test_the_type_of_a_new_source_is_asked_for_not_assumed(client, contributor, paragraph):
+    html = client.get(note_url(paragraph)).content.decode()
+    kinds = re.findall(r'<input type="radio" name="source-kind"[^>]*>', html)
+    assert len(kinds) == len(Source.Kind.choices)
+    assert not any("checked" in kind for kind in kinds)
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
@@ -291,7 +307,7 @@ def test_correction_with_a_new_source_is_saved_pending(client, contributor, para
     data = correction_data(exact="1922", replacement="16 April 1922", category="date", **new_source())
     response = client.post(correction_url(paragraph), {**data, "category": "date"})
     correction = Correction.objects.get()
-    assert response["Location"] == f"{reverse('annotations:me')}#correction-{correction.pk}"
+    assert response["Location"] == f"{reverse('annotations:me')}#landed-correction-{correction.pk}"
     assert (correction.status, correction.exact, correction.replacement) == (Status.PENDING, "1922", "16 April 1922")
     assert Citation.objects.get().correction == correction
     assert Source.objects.get().status == Status.PENDING

@@ -176,7 +176,7 @@ def test_adding_a_source_to_ones_own_note(client, contributor, note):
     assert 'value="none"' not in client.get(url).content.decode()
     response = client.post(url, {"cite-choice": "existing", "cite-source": source.pk, "cite-locator": "p. 3"})
     citation = Citation.objects.get()
-    assert response["Location"] == f"{reverse('annotations:me')}#citation-{citation.pk}"
+    assert response["Location"] == f"{reverse('annotations:me')}#landed-citation-{citation.pk}"
     assert (citation.annotation, citation.status, citation.locator) == (note, Status.PENDING, "p. 3")
 
 

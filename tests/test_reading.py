@@ -58,6 +58,50 @@ def test_edition_shows_the_originals_attribution_and_the_sanitised_introduction(
     assert "<script>alert(1)" not in html
 
 
+def test_the_essay_comes_first_after_a_short_lead_with_the_front_matter_folded(client, seeded_essay):
+    seeded_essay.introduction = "The essay's provenance, at length."
+    seeded_essay.save()
+    html = page(client)
+    first = seeded_essay.sections.first().paragraphs.first()
+    lead = html.split('<header class="edition-head">')[1].split("</header>")[0]
+    assert 'href="#cite"' in lead and reverse("annotations:apparatus") in lead  # cite and the list from the top
+    # The introduction and the contents are one click away, in disclosures that start closed.
+    introduction = re.search(r'<details class="introduction">.*?</details>', html, re.S).group()
+    assert "provenance, at length" in introduction
+    contents = re.search(r'<nav class="toc" aria-label="Contents">\s*<details>.*?</details>', html, re.S).group()
+    assert 'id="contents"' in contents
+    assert html.index("provenance, at length") < html.index('id="contents"') < html.index(f'id="{first.anchor}"')
+    assert html.index("</header>") < html.index('<details class="introduction">')
+
+
+def test_every_section_with_paragraphs_has_a_reading_bar_with_the_modes_contents_list_and_cite(client, seeded_essay):
+    html = page(client)
+    bars = re.findall(r'<nav class="reading-bar" aria-label="Reading options, § (\d+)">(.*?)</nav>', html, re.S)
+    assert [int(number) for number, _ in bars] == [
+        section.position for section in seeded_essay.sections.all() if section.paragraphs.exists()
+    ]
+    for _, bar in bars:
+        assert 'href="#contents"' in bar and 'href="#cite"' in bar and reverse("annotations:apparatus") in bar
+        assert bar.count('data-mode="') == 3
+
+
+def test_favicon_is_served_at_the_root_and_linked_from_every_page(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an icon file
+    make_paragraph()
+    for url in (EDITION, reverse("annotations:sources"), reverse("annotations:apparatus"), reverse("login")):
+        html = page(client, url)
+        assert '<link rel="icon" href="/favicon.ico"' in html and "favicon.svg" in html
+
+
+def test_a_signed_in_reader_sees_their_name_in_the_header(client, db):
+    make_paragraph()
+    client.force_login(make_user("ada_lovelace"))
+    for url in (EDITION, reverse("annotations:sources"), reverse("annotations:me")):
+        assert "Signed in as <strong>ada_lovelace</strong>" in page(client, url)
+
+
 def test_the_paragraph_text_reads_back_as_the_original_once_apparatus_is_skipped(client, db):
     paragraph = make_paragraph()
     make_note(paragraph, "Rapallo")
@@ -140,7 +184,11 @@ def marker_number(html, key):
 
 def entry_number(html, key):
     """The number the apparatus entry of ``key`` shows."""
-    match = re.search(rf'<a class="entry-number" href="#ref-{key}">(?:<span class="visually-hidden">[^<]*</span>)?(?:<span aria-hidden="true">)?([^<]+)<', html)
+    match = re.search(
+        rf'<a class="entry-number" href="#ref-{key}">(?:<span aria-hidden="true">°</span>)?'
+        rf'(?:<span class="visually-hidden">[^<]*</span>)?(?:<span aria-hidden="true">)?([^<]+)<',
+        html,
+    )
     return match.group(1)
 
 
@@ -195,14 +243,16 @@ def test_a_note_cannot_smuggle_a_number_placeholder_into_the_page(client, db):
 # --- corrections and modes ---------------------------------------------------------------------
 
 
-def test_apparatus_mode_strikes_the_original_and_inserts_the_correction(client, db):
+def test_apparatus_mode_carries_the_correction_with_its_marker_and_its_entry_one_step_away(client, db):
     correction = make_correction(exact="1922", replacement="16 April 1922")
     make_citation(correction, locator="ch. 4")
     html = page(client)
     assert "<del>1922</del><ins data-apparatus>16 April 1922</ins>" in html
-    assert f'class="badge badge-date" href="#correction-{correction.pk}"' in html
-    assert "Signed on 16 April 1922." in html  # the rationale, one step away
-    assert "Haslam 1984, ch. 4" in html
+    assert f'class="correction-marker" href="#correction-{correction.pk}"' in html
+    entry = html.split(f'id="correction-{correction.pk}"')[1].split("</li>")[0]
+    # The entry names both readings (the lemma, then the words as published), then, under its disclosure, the rest.
+    assert '<ins class="lemma">16 April 1922</ins>' in entry and "<del>1922</del>" in entry and "date error" in entry
+    assert entry.index("</summary>") < entry.index("Signed on 16 April 1922.") < entry.index("Haslam 1984, ch. 4")
 
 
 def test_corrected_mode_shows_clean_corrected_text(client, db):
@@ -224,22 +274,24 @@ def test_original_mode_shows_the_text_as_published_with_unobtrusive_markers(clie
 
 
 def test_mode_links_work_without_javascript_and_the_choice_lasts_for_the_visit(client, db):
-    make_correction()
+    correction = make_correction()
+    section = correction.paragraph.section.anchor
     html = page(client)
     for mode in ("apparatus", "corrected", "original"):
-        assert f'href="?mode={mode}#reading-modes"' in html
-    assert 'href="?mode=apparatus#reading-modes" aria-current="true"' in html
+        # Each section's reading bar brings the reader back to that section in the other reading.
+        assert f'href="?mode={mode}#{section}" data-mode="{mode}"' in html
+    assert f'href="?mode=apparatus#{section}" data-mode="apparatus" aria-current="true"' in html
     page(client, mode="original")
     later = page(client)
-    assert 'href="?mode=original#reading-modes" aria-current="true"' in later
+    assert f'href="?mode=original#{section}" data-mode="original" aria-current="true"' in later
     assert "<ins" not in later.split('<div class="essay"')[1].split("<aside")[0]
 
 
 def test_an_empty_mode_keeps_the_reading_already_chosen(client, db):
-    make_correction()
+    correction = make_correction()
     page(client, mode="corrected")
     html = client.get(reverse("annotations:edition"), {"mode": ""}).content.decode()
-    assert 'href="?mode=corrected#reading-modes" aria-current="true"' in html
+    assert f'href="?mode=corrected#{correction.paragraph.section.anchor}" data-mode="corrected" aria-current="true"' in html
 
 
 def test_an_unknown_mode_is_a_clear_400_not_an_error(client, db):
@@ -366,7 +418,7 @@ def test_sources_page_lists_each_cited_source_once_with_what_cites_it(client, db
     html = page(client, reverse("annotations:sources"))
     assert html.count('class="source"') == 2
     assert "Uldricks, Teddy J. 1977. “Soviet Security Policy in the 1930s.” <i>Slavic Review</i> 36: 1–24." in html
-    assert '<a href="https://doi.org/10.2307/2494685">' in html
+    assert '<a class="url" href="https://doi.org/10.2307/2494685">' in html
     assert "Haslam, Jonathan. 1984. <i>The Soviet Union and the Struggle" in html and "London: Macmillan." in html
     assert f'href="{note.get_absolute_url()}"' in html and f'href="{correction.get_absolute_url()}"' in html
     assert f"({paragraph.locator}; p. 5)" in html

@@ -37,7 +37,7 @@ def test_chapter_and_article_quote_the_title_and_italicise_the_container():
                      pages="1–2", year=2000, doi="https://doi.org/10.1/x")
     text = str(bibliography.source_reference(article))
     assert "A, B, D C, and F E. 2000. “Why?” <i>J</i> 3: 1–2." in text
-    assert '<a href="https://doi.org/10.1/x">https://doi.org/10.1/x</a>.' in text
+    assert '<a class="url" href="https://doi.org/10.1/x">https://doi.org/10.1/x</a>.' in text
     assert bibliography.source_short(article) == "A et al. 2000"
 
 

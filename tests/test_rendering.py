@@ -13,7 +13,7 @@ from annotations.rendering import (
 )
 
 VOID = {"br", "img", "hr"}
-MARKER_CLASSES = {"note-marker": NOTE, "badge": CORRECTION, "correction-marker": CORRECTION}
+MARKER_CLASSES = {"note-marker": NOTE, "correction-marker": CORRECTION}
 
 
 class Walk(HTMLParser):
@@ -140,10 +140,11 @@ def test_numbers_are_written_by_the_callers_function():
     assert numbers == {"note-1": 1, "correction-2": 1}
 
 
-def test_apparatus_strikes_the_original_and_inserts_the_correction_with_its_badge():
+def test_apparatus_carries_the_correction_in_the_text_with_its_marker_and_keeps_the_original_beside_it():
     html, _ = render_paragraph(TEXT, [correction("correction-2", 36, 40, "16 April 1922")], mode=APPARATUS)
+    # The original stays in the text (a <del>, shown on hover or focus), so a selection maps back to it.
     assert "<del>1922</del><ins data-apparatus>16 April 1922</ins>" in html
-    assert 'class="badge badge-date" href="#correction-2" id="ref-correction-2"' in html
+    assert 'class="correction-marker" href="#correction-2" id="ref-correction-2" data-apparatus title="date correction"' in html
     assert Walk(html).visible_text == TEXT.replace("1922", "192216 April 1922")
 
 

@@ -32,6 +32,7 @@ from annotations.forms import (
 from annotations.markdown import render_markdown
 from annotations.models import Annotation, Citation, Correction, Flag, Paragraph, Source, Status
 from annotations.ratelimits import contribution_limited, preview_limited
+from annotations.templatetags.contributing import landing_id
 from annotations.views.standing import InGoodStandingMixin
 
 SELECTION_PARAMETERS = ("exact", "prefix", "suffix", "start", "end")
@@ -41,8 +42,10 @@ def paragraph_or_404(anchor):
     return get_object_or_404(Paragraph.objects.select_related("section__essay"), anchor=anchor)
 
 
-def me_url(noun, pk):
-    return f"{reverse('annotations:me')}#{noun}-{pk}"
+def back_to_own(request, item, message):
+    """To /me/, opened at ``message`` shown inside ``item``'s entry: where the person lands, not off screen at the top."""
+    messages.success(request, message, extra_tags=landing_id(item))
+    return redirect(f"{reverse('annotations:me')}#{landing_id(item)}")
 
 
 class LoginKeepingDraftMixin(LoginRequiredMixin):
@@ -108,8 +111,7 @@ class AnchoredCreateView(LoginKeepingDraftMixin, InGoodStandingMixin, View):
             with transaction.atomic():
                 item = form.save()
                 citation_form.save(item=item)
-            messages.success(request, self.submitted_message(item))
-            return redirect(me_url(self.noun, item.pk))
+            return back_to_own(request, item, self.submitted_message(item))
         return self.render(request, paragraph, form, citation_form, status=400)
 
     def forms_valid(self, form, citation_form):
@@ -118,9 +120,8 @@ class AnchoredCreateView(LoginKeepingDraftMixin, InGoodStandingMixin, View):
     def submitted_message(self, item):
         """Apply the trust rule to the new item and say what became of it."""
         if moderation.item_submitted(item):
-            return (f"Thank you: your {self.noun} is published — you are a trusted contributor. A moderator may "
-                    "still review it. It is listed below.")
-        return f"Thank you: your {self.noun} is waiting for a moderator. It is listed below."
+            return f"Thank you: your {self.noun} is published — you are a trusted contributor. A moderator may still review it."
+        return f"Thank you: your {self.noun} is waiting for a moderator."
 
     def render(self, request, paragraph, form, citation_form, *, status=200, **extra):
         context = {"paragraph": paragraph, "form": form, "citation_form": citation_form, "creating": True, **extra}
@@ -220,8 +221,7 @@ class ItemEditView(OwnItemMixin, InGoodStandingMixin, View):
             # Reviewed or edited elsewhere meanwhile: say so above what was typed.
             form.add_error(None, str(error))
             return self.render(request, form, status=409)
-        messages.success(request, self.saved_message())
-        return redirect(me_url(self.kind.noun, self.item.pk))
+        return back_to_own(request, self.item, self.saved_message())
 
     def refuse_unless_editable(self, request):
         return self.refuse_unless_pending(request, "edited")
@@ -259,8 +259,7 @@ class ItemWithdrawView(OwnItemMixin, View):
             moderation.item_withdraw(self.item, user=request.user, expected_version=version_seen(request.POST.get("version")))
         except moderation.TransitionError as error:
             return refuse(request, str(error), status=409, item=self.item)
-        messages.success(request, f"Your {self.kind.noun} is withdrawn.")
-        return redirect(me_url(self.kind.noun, self.item.pk))
+        return back_to_own(request, self.item, f"Your {self.kind.noun} is withdrawn.")
 
 
 class CitationAddView(OwnItemMixin, InGoodStandingMixin, View):
@@ -291,8 +290,7 @@ class CitationAddView(OwnItemMixin, InGoodStandingMixin, View):
             return self.render(request, form, status=400)
         with transaction.atomic():
             citation = form.save(item=self.item)
-        messages.success(request, f"The source is added to your {self.kind.noun} and is waiting for a moderator.")
-        return redirect(me_url("citation", citation.pk))
+        return back_to_own(request, citation, f"The source is added to your {self.kind.noun} and is waiting for a moderator.")
 
     def render(self, request, form, *, status=200, **extra):
         context = {"citation_form": form, "item": self.item, "noun": self.kind.noun, **extra}

@@ -37,7 +37,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from annotations import bibliography, edition, rendering
+from annotations import apparatus_list, bibliography, edition, rendering
 from annotations.http import encoding_choose
 from annotations.models import Annotation, Citation, Correction, Essay, Status
 
@@ -327,3 +327,22 @@ class SourcesView(TemplateView):
             edition_citations=bibliography.edition_citations(record),
         )
         return context
+
+
+class ApparatusListView(View):
+    """Every published note and correction in reading order, numbered as in the edition, with filters."""
+
+    template_name = "annotations/apparatus.html"
+
+    def get(self, request):
+        state = edition.essay_state()
+        if state is None:
+            raise Http404("No edition has been loaded yet.")
+        try:
+            chosen = apparatus_list.choice_from(request.GET)
+        except apparatus_list.UnknownFilter as error:
+            return render(request, "annotations/bad_request.html", {
+                "message": str(error), "back": reverse("annotations:apparatus"), "back_label": "the whole apparatus",
+            }, status=400)
+        listing = apparatus_list.listing_html(state, chosen=chosen)
+        return render(request, self.template_name, {"essay": state, "listing": listing})

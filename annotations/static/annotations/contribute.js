@@ -10,7 +10,7 @@
  * the paragraph's ORIGINAL text: TextQuoteSelector (exact, prefix, suffix) and
  * TextPositionSelector (start, end). Original text = the text nodes of
  * `.paragraph-text[data-paragraph]`, skipping anything inside `[data-apparatus]`
- * (note markers, inserted corrections, badges). In the corrected reading a
+ * (note markers, inserted corrections, correction markers). In the corrected reading a
  * replaced span (`[data-replaces]`) stands for the original characters it
  * hides: it counts as those for the offsets, and a selection touching it is
  * refused (the words shown are not the essay's). The server checks all of it.
@@ -123,9 +123,13 @@
     return base + "?" + new URLSearchParams(found.selectors).toString();
   }
 
+  // On a touch screen the phone's own menu (copy, share) opens above a selection and its handles hang below
+  // the words: the toolbar goes under the handles.
+  var touch = Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+
   function place(rect) {
     var top = rect.top + window.scrollY - toolbar.offsetHeight - 8;
-    if (top < window.scrollY) top = rect.bottom + window.scrollY + 8;
+    if (touch || top < window.scrollY) top = rect.bottom + window.scrollY + (touch ? 32 : 8);
     var maxLeft = document.documentElement.clientWidth - toolbar.offsetWidth - 8;
     var left = Math.max(8, Math.min(rect.left + window.scrollX, maxLeft + window.scrollX));
     toolbar.style.top = top + "px";
