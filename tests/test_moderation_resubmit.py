@@ -31,7 +31,7 @@ def test_contributor_revises_a_rejected_note_and_it_returns_to_the_queue_with_it
     form = contributor.get(f"/me/notes/{note.pk}/resubmit/").content.decode()
     assert "The treaty was signed in 1922; give a source." in form and "Signed in 1923." in form
     response = resubmit(contributor, note)
-    assert response.status_code == 302 and response["Location"] == f"/me/#note-{note.pk}"
+    assert response.status_code == 302 and response["Location"] == f"/me/#landed-note-{note.pk}"
     note.refresh_from_db()
     assert (note.status, note.resubmitted, note.body) == (
         Status.PENDING, True, "Signed on 16 April 1922 (Haslam, p. 12).")
