@@ -78,9 +78,11 @@ def test_mode_links_work_without_javascript_and_the_mode_is_kept(browser, editio
         page.goto(edition + "/")
         assert page.locator(".paragraph-text del").count() == 15
         page.get_by_role("link", name="corrected", exact=True).first.click()  # every section's reading bar has them
+        page.wait_for_url("**mode=corrected**", wait_until="load")  # the click returns while the page still streams in
         assert page.locator(".paragraph-text del").count() == 0
         assert page.locator(".paragraph-text .corrected").count() == 15
         page.get_by_role("link", name="original", exact=True).first.click()
+        page.wait_for_url("**mode=original**", wait_until="load")
         assert page.locator(".paragraph-text ins").count() == 0
         assert page.locator(".paragraph-text .correction-marker").count() == 15
         page.goto(edition + "/")  # a later visit to the page in the same session
