@@ -18,6 +18,7 @@ from annotations.models import (
     Essay,
     LoadedRow,
     Paragraph,
+    Rule,
     Section,
     Source,
     Status,
@@ -213,6 +214,7 @@ def test_a_fixture_that_changes_an_untouched_rows_status_records_the_decision(ed
     load(*fixture_copy(tmp_path, withdraw))
     decision = Decision.objects.get(object_id=note.pk, content_type__model="annotation")
     assert (decision.from_status, decision.to_status) == (Status.ACCEPTED, Status.REJECTED)
+    assert (decision.rule, decision.decided_by) == (Rule.EDITION, None)  # the edition decided, not a person
     assert Annotation.objects.get(pk=note.pk).status == Status.REJECTED
 
 
