@@ -75,9 +75,22 @@ def _tracked_fields(model):
 
 
 def row_fingerprint(row):
-    """A digest of the row's tracked columns, as the serialisers write them (the same on every database)."""
-    values = {f.attname: f.value_to_string(row) for f in _tracked_fields(type(row))}
+    """A digest of the row's tracked columns, as the serialisers write them (the same on every database).
+
+    A column still at its default is left out, so a column a later release adds (at its default) does not
+    make every loaded row look touched and shut it off from the editors' later fixtures.
+    """
+    values = {
+        f.attname: f.value_to_string(row) for f in _tracked_fields(type(row)) if not _at_fixed_default(row, f)
+    }
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def _at_fixed_default(row, field):
+    """The column holds what a new column would (its default, or Django's empty value when it has none)."""
+    if field.has_default() and callable(field.default):  # a clock's default is no fixed value
+        return False
+    return getattr(row, field.attname) == field.get_default()
 
 
 def _label(row):
