@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup browser fixtures bench clean serve upgrade backup restore deploy-check cluster-check load
+.PHONY: run test setup browser fixtures bench bench-moderation clean serve upgrade backup restore deploy-check cluster-check load
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -121,6 +121,10 @@ bench: setup
 	  fi; \
 	}
 	$(PY) bench/edition_bench.py
+
+## make bench-moderation: accepting 1,000 pending items, set-based and one at a time, on SQLite and PostgreSQL (bench/)
+bench-moderation: setup
+	$(PY) bench/moderation_bench.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles build

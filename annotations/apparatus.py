@@ -5,7 +5,7 @@ The editors keep the apparatus in fixtures/apparatus.toml (readable, reviewable
 in a diff). ``apparatus_build`` turns it into rows through the same models,
 anchoring and validation as a contribution — every quote must anchor uniquely
 in its paragraph, no two corrections may overlap, a factual, date or name
-correction must cite a source (``Correction.SOURCED_CATEGORIES``), every
+correction must cite a source (``moderation.correction_must_cite``), every
 citation of a book or an article must say where (page, chapter or document),
 DOIs and ISBNs must be valid, and every item records its certainty and who
 proposed and checked it — and ``make fixtures`` dumps those rows to
@@ -180,7 +180,7 @@ def apparatus_build(data, *, essay):
                 ),
                 where,
             )
-            if not _cite(correction, entry, sources, where) and correction.category in Correction.SOURCED_CATEGORIES:
+            if not _cite(correction, entry, sources, where) and moderation.correction_must_cite(correction.category):
                 raise ApparatusError(f"{where}: a {correction.category} correction must cite at least one source")
             accepted.append(correction)
             _keyed(items_by_key, correction, entry, where)
@@ -228,12 +228,8 @@ def apparatus_retire_superseded(rows):
         if model is CrossReference:
             kept.delete()  # a link between the editors' items, not itself an item of the edition
             continue
-        for item in kept.filter(status=Status.ACCEPTED, credit=EDITORS_CREDIT, submitted_by=None):
-            moderation.item_transition(
-                item, to_status=Status.REJECTED, user=None, reason=SUPERSEDED_REASON,
-                allowed=moderation.RETIRE_TRANSITIONS, notify=False,
-            )
-            retired += 1
+        superseded = kept.filter(status=Status.ACCEPTED, credit=EDITORS_CREDIT, submitted_by=None)
+        retired += moderation.items_supersede(superseded, reason=SUPERSEDED_REASON)
     return retired
 
 

@@ -3,6 +3,8 @@ Word diffs for reviewing a correction: pure functions, strings in, tuples out.
 
     >>> word_diff("signed in 1922 at Genoa", "signed in April 1922 at Rapallo")
     [('equal', 'signed in'), ('insert', ' April'), ('equal', ' 1922 at '), ('delete', 'Genoa'), ('insert', 'Rapallo')]
+    >>> word_diff("the beginning of the text", "the corrected words here text")
+    [('equal', 'the '), ('delete', 'beginning of the'), ('insert', 'corrected words here'), ('equal', ' text')]
 
 Joining the ``equal`` and ``delete`` pieces gives the old text back; joining the
 ``equal`` and ``insert`` pieces gives the new text.
@@ -40,7 +42,37 @@ def word_diff(old, new):
             pieces.append((DELETE, "".join(old_tokens[i1:i2])))
         if tag in ("insert", "replace"):
             pieces.append((INSERT, "".join(new_tokens[j1:j2])))
-    return _merged(pieces)
+    return _merged(_replacements_grouped(pieces))
+
+
+def _replacements_grouped(pieces):
+    """Read a replaced phrase as one deletion followed by one insertion.
+
+    The matcher pairs the spaces between replaced words, which interleaves them
+    (“~~beginning~~ corrected ~~of~~ words”). A run of changes separated only by
+    white space that both deletes and inserts is shown as the old words struck,
+    then the new ones; the spaces go with both sides, so each side still gives
+    its text back.
+    """
+    grouped, run = [], []
+
+    def flush():
+        if any(kind == DELETE for kind, _ in run) and any(kind == INSERT for kind, _ in run):
+            grouped.append((DELETE, "".join(text for kind, text in run if kind in (DELETE, EQUAL))))
+            grouped.append((INSERT, "".join(text for kind, text in run if kind in (INSERT, EQUAL))))
+        else:
+            grouped.extend(run)
+        run.clear()
+
+    for index, (kind, text) in enumerate(pieces):
+        between_changes = 0 < index < len(pieces) - 1 and pieces[index + 1][0] != EQUAL and run
+        if kind != EQUAL or (text.isspace() and between_changes):
+            run.append((kind, text))
+        else:
+            flush()
+            grouped.append((kind, text))
+    flush()
+    return grouped
 
 
 def _merged(pieces):

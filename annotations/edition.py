@@ -174,8 +174,7 @@ def _citations_shown(own_pending_by):
     shown = PUBLIC_CITATION
     if own_pending_by is not None:
         # A contributor sees the citations they are still waiting on for their own items.
-        waiting = [Status.ACCEPTED, Status.PENDING]
-        shown |= Q(status__in=waiting, source__status__in=waiting, submitted_by=own_pending_by)
+        shown |= Q(status__in=Status.STANDING, source__status__in=Status.STANDING, submitted_by=own_pending_by)
     return shown
 
 

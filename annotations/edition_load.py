@@ -42,7 +42,7 @@ from reversion.models import Version
 
 from annotations import moderation
 from annotations.apparatus import apparatus_retire_superseded
-from annotations.models import EDITORS_CREDIT, Decision, Essay, LoadedRow, Moderated, Paragraph
+from annotations.models import EDITORS_CREDIT, Essay, LoadedRow, Moderated, Paragraph, Rule
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 EDITION_FIXTURES = (FIXTURES / "essay.json", FIXTURES / "apparatus.json")
@@ -75,9 +75,22 @@ def _tracked_fields(model):
 
 
 def row_fingerprint(row):
-    """A digest of the row's tracked columns, as the serialisers write them (the same on every database)."""
-    values = {f.attname: f.value_to_string(row) for f in _tracked_fields(type(row))}
+    """A digest of the row's tracked columns, as the serialisers write them (the same on every database).
+
+    A column still at its default is left out, so a column a later release adds (at its default) does not
+    make every loaded row look touched and shut it off from the editors' later fixtures.
+    """
+    values = {
+        f.attname: f.value_to_string(row) for f in _tracked_fields(type(row)) if not _at_fixed_default(row, f)
+    }
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def _at_fixed_default(row, field):
+    """The column holds what a new column would (its default, or Django's empty value when it has none)."""
+    if field.has_default() and callable(field.default):  # a clock's default is no fixed value
+        return False
+    return getattr(row, field.attname) == field.get_default()
 
 
 def _label(row):
@@ -204,18 +217,13 @@ class _FixtureLoad:
             # Notes and corrections hang on the text: only a repair re-anchors them.
             self._skip(current, "its text changed in the fixture: repair it in the admin, which re-anchors its notes")
             return
-        from_status = getattr(current, "status", None)
         for name in fields:
             setattr(current, name, getattr(wanted, name))
         comment = f"Updated from {self.path.name} by load_edition: {', '.join(fields)}."
         if isinstance(current, Moderated):
-            moderation.item_edit(current, user=None, fields=fields, expected_version=current.version, comment=comment)
-            if current.status != from_status:
-                # The decision log must tell every change of status.
-                Decision.objects.create(
-                    content_type=ContentType.objects.get_for_model(current), object_id=current.pk,
-                    from_status=from_status, to_status=current.status, reason=comment,
-                )
+            # A change of status is logged as a Decision by the edition's rule.
+            moderation.item_edit(current, user=None, rule=Rule.EDITION, fields=fields,
+                                 expected_version=current.version, comment=comment)
         else:
             moderation.row_edit(current, user=None, fields=fields, comment=comment)
         self._record(type(current).objects.get(pk=current.pk), fixture_print)

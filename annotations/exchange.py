@@ -34,7 +34,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations import citation_formats, w3c
+from annotations import citation_formats, moderation, w3c
 from annotations.forms import CorrectionForm, NoteForm, SourceForm
 from annotations.models import EDITORS_CREDIT, Annotation, Certainty, Citation, Correction, Paragraph, Source, Status
 
@@ -42,8 +42,6 @@ COLLECTION_LABEL = "Notes and corrections of the annotated edition"
 _NOTE, _CORRECTION = 0, 1
 _MODELS = {_NOTE: Annotation, _CORRECTION: Correction}
 _ROUTES = {Annotation: "annotations:w3c_note", Correction: "annotations:w3c_correction"}
-# What a pending item is exported with: what would be published if it were accepted.
-_WAITING = (Status.ACCEPTED, Status.PENDING)
 
 
 # --- out ----------------------------------------------------------------------------------------
@@ -92,9 +90,9 @@ def annotation_iri(kind, pk, *, absolute):
 def annotations_for(keys, *, absolute, include_pending=False):
     """The W3C annotations for ``keys`` ((kind, pk) pairs), in that order (four queries)."""
     wanted = {kind: [pk for key_kind, pk in keys if key_kind == kind] for kind in _MODELS}
-    shown = Citation.objects.filter(status__in=_WAITING, source__status__in=_WAITING) if include_pending else (
-        Citation.objects.published()
-    )
+    # A pending item is exported with what would be published if it were accepted.
+    standing = Citation.objects.filter(status__in=Status.STANDING, source__status__in=Status.STANDING)
+    shown = standing if include_pending else Citation.objects.published()
     loaded = {}
     for kind, model in _MODELS.items():
         if not wanted[kind]:
@@ -230,7 +228,7 @@ def _annotation_import(data, *, submitted_by, base_url, origin):
         form = CorrectionForm(form_data, paragraph=paragraph)
     if not form.is_valid():
         raise Refused(_form_errors(form))
-    if model is Correction and form.cleaned_data["category"] in Correction.SOURCED_CATEGORIES and not cited:
+    if model is Correction and moderation.correction_must_cite(form.cleaned_data["category"]) and not cited:
         raise Refused(f"a {form.cleaned_data['category']} correction must cite at least one source, and it cites none")
     item = form.save(commit=False)
     item.paragraph = paragraph

@@ -18,8 +18,8 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from markdownx.fields import MarkdownxFormField
 
-from annotations import identifiers, text
-from annotations.models import Annotation, Citation, Correction, Source, Status
+from annotations import identifiers, moderation, text
+from annotations.models import Annotation, Citation, Correction, Flag, Source
 
 BODY_MAX_LENGTH = 10_000
 REPLACEMENT_MAX_LENGTH = 500
@@ -160,8 +160,8 @@ class NoteForm(QuotedSpanForm):
 
 
 def sourced_categories_named(conjunction):
-    """The categories that need a source, in words ("factual, date or name"), from ``Correction.SOURCED_CATEGORIES``."""
-    named = [category.label for category in Correction.Category if category in Correction.SOURCED_CATEGORIES]
+    """The categories that need a source, in words ("factual, date or name"), as ``moderation.correction_must_cite`` says."""
+    named = [category.label for category in Correction.Category if moderation.correction_must_cite(category)]
     return f"{', '.join(named[:-1])} {conjunction} {named[-1]}" if len(named) > 1 else "".join(named)
 
 
@@ -201,16 +201,14 @@ class CorrectionForm(QuotedSpanForm):
             self.add_error("replacement", "The proposed wording is the same as the original. Change it, or add a note instead.")
         category = cleaned.get("category")
         editing = self.instance.pk is not None
-        if editing and category in Correction.SOURCED_CATEGORIES and not self.instance.citations.exclude(
-            status__in=[Status.WITHDRAWN, Status.REJECTED, Status.SPAM]
-        ).exists():
+        if editing and moderation.correction_must_cite(category) and not moderation.item_keeps_a_source(self.instance):
             self.add_error("category", f"A {sourced_categories_named('or')} correction needs a source: add one to it first.")
         return cleaned
 
 
 def sources_offered_to(user):
     """The sources a contributor may cite: accepted ones still citable, and their own pending or accepted ones."""
-    own = Source.objects.submitted_by(user).filter(status__in=[Status.PENDING, Status.ACCEPTED])
+    own = Source.objects.submitted_by(user).standing()
     return Source.objects.citable() | own
 
 
@@ -375,7 +373,7 @@ class CitationForm(forms.Form):
 
     def require_for_category(self, category):
         """Factual, date and name corrections must cite a source."""
-        if category in Correction.SOURCED_CATEGORIES and self.cleaned_data.get("choice") == self.NONE:
+        if moderation.correction_must_cite(category) and self.cleaned_data.get("choice") == self.NONE:
             self.add_error("choice", f"A {sourced_categories_named('or')} correction needs at least one source.")
 
     @property
@@ -440,3 +438,31 @@ class SignUpForm(UserCreationForm):
         if commit:
             user.save()
         return user
+
+
+FLAG_TEXT_MAX_LENGTH = 1_000
+
+
+class FlagForm(forms.ModelForm):
+    """A reader's flag on a published note or correction: a reason, and details (needed for "other")."""
+
+    text = forms.CharField(
+        label="Details", required=False, max_length=FLAG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is wrong, or where it is duplicated (up to 1,000 characters). Needed for “other”.",
+    )
+
+    class Meta:
+        model = Flag
+        fields = ["reason", "text"]
+        widgets = {"reason": forms.RadioSelect}
+        labels = {"reason": "What is the matter with it?"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = Flag.Reason.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Flag.Reason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", "Say what the matter is: “other” needs a few words.")
+        return cleaned

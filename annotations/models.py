@@ -9,13 +9,20 @@ and is never edited by a correction. Everything the edition adds is an overlay:
   TextPositionSelector);
 * ``Source`` is a bibliographic record, cited from a note or a correction
   through ``Citation`` (with a page or chapter locator);
-* everything a user submits is ``Moderated``: pending until a moderator decides,
-  and every decision is kept as a ``Decision`` row.
+* everything a user submits is ``Moderated``: pending until a moderator (or a
+  rule a moderator set: trust, flags) decides, and every decision is kept as a
+  ``Decision`` row;
+* around the desk: readers' ``Flag``s, a contributor's ``Standing`` (suspended,
+  trust revoked) with its ``StandingChange`` log, moderators' ``Claim``s on the
+  items they have open, and the site's ``ReasonTemplate``s.
 """
 
+import enum
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -187,16 +194,60 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "withdrawn"
     SPAM = "spam", "spam"
 
+    # What the statuses mean, in one place (QuerySets, forms and moderation ask these).
+    # Public: what readers see (with the item placed in its paragraph).
+    PUBLIC = enum.nonmember(frozenset({"accepted"}))
+    # Standing: published or still to be decided; an item may still cite or be cited.
+    STANDING = enum.nonmember(frozenset({"pending", "accepted"}))
+    # Closed: no one needs to look at the item again (unless a moderator reopens it).
+    CLOSED = enum.nonmember(frozenset({"rejected", "withdrawn", "spam"}))
+    # Declined by a moderator: what a contributor hears as "not published".
+    DECLINED = enum.nonmember(frozenset({"rejected", "spam"}))
+
+
+class Rule(models.TextChoices):
+    """A rule a moderator set that decides on its own; a decision by a person has no rule."""
+
+    TRUST = "trust", "the trust rule"
+    FLAGS = "flags", "the flags rule"
+    EDITION = "edition", "a new edition of the apparatus"
+
 
 class ModeratedQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Status.ACCEPTED)
+        return self.filter(status__in=Status.PUBLIC)
 
     def pending(self):
         return self.filter(status=Status.PENDING)
 
+    def standing(self):
+        return self.filter(status__in=Status.STANDING)
+
+    def closed(self):
+        return self.filter(status__in=Status.CLOSED)
+
     def submitted_by(self, user):
         return self.filter(submitted_by=user)
+
+    def awaiting_review(self):
+        """The queue: pending items, less those of suspended contributors (held until reinstated)."""
+        return self.pending().exclude(submitted_by__moderation_standing__suspended=True)
+
+    def held(self):
+        """Pending items of suspended contributors: out of the queue, not decided, not lost."""
+        return self.pending().filter(submitted_by__moderation_standing__suspended=True)
+
+    def published_on_trust(self):
+        """Published by the trust rule and not yet looked at by a person."""
+        return self.published().filter(review_rule=Rule.TRUST)
+
+    def hidden_by_flags(self):
+        """Taken from readers by the flags rule, waiting for a person."""
+        return self.pending().filter(review_rule=Rule.FLAGS)
+
+    def resubmitted(self):
+        """Back in the queue after a rejection, revised by the contributor."""
+        return self.pending().filter(resubmitted=True)
 
 
 class AnchoredQuerySet(ModeratedQuerySet):
@@ -235,7 +286,7 @@ class AnchoredQuerySet(ModeratedQuerySet):
 
 
 # A citation is public when it and its source are both accepted.
-PUBLIC_CITATION = Q(status=Status.ACCEPTED, source__status=Status.ACCEPTED)
+PUBLIC_CITATION = Q(status__in=Status.PUBLIC, source__status__in=Status.PUBLIC)
 
 
 class CitationQuerySet(ModeratedQuerySet):
@@ -293,10 +344,16 @@ class Moderated(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_reason = models.TextField(blank=True, editable=False)
+    # Set when the latest decision was a rule's (trust, flags), not a person's:
+    # such items wait in their own queues for a person to look at them.
+    review_rule = models.CharField(max_length=20, choices=Rule.choices, blank=True, editable=False)
+    # Revised by its contributor after a rejection and back in the queue.
+    resubmitted = models.BooleanField(default=False, editable=False)
     # Optimistic locking: every decision and every edit increments it, and a
     # decision made against an older version is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
     decisions = GenericRelation("annotations.Decision")
+    claims = GenericRelation("annotations.Claim")
 
     class Meta:
         abstract = True
@@ -311,7 +368,7 @@ class Moderated(models.Model):
 
     @property
     def is_public(self):
-        return self.status == Status.ACCEPTED and not getattr(self, "orphaned", False)
+        return self.status in Status.PUBLIC and not getattr(self, "orphaned", False)
 
     @property
     def is_pending(self):
@@ -484,9 +541,6 @@ class Correction(Assessed, Moderated, Anchored):
         Category.TITLE: (Group.REGULARISATION, "the form of a title (full title, italics)"),
         Category.GAP: (Group.GAP, "words evidently missing from the text"),
     }
-
-    # Categories whose corrections must cite at least one source.
-    SOURCED_CATEGORIES = frozenset({Category.FACTUAL, Category.DATE, Category.NAME})
 
     category = models.CharField(max_length=20, choices=Category.choices)
     replacement = models.TextField("corrected wording")
@@ -667,21 +721,28 @@ class CrossReference(AsReleased, models.Model):
 
 class DecisionQuerySet(models.QuerySet):
     def changing_what_readers_see(self):
-        """Decisions that published something or took it down."""
-        return self.filter(Q(to_status=Status.ACCEPTED) | Q(from_status=Status.ACCEPTED))
+        """Decisions that published something or took it down (keeping a published item changes nothing)."""
+        return self.filter(Q(to_status__in=Status.PUBLIC) | Q(from_status__in=Status.PUBLIC)).exclude(
+            from_status=F("to_status")
+        )
+
+    def by_a_person(self):
+        return self.filter(rule="")
 
 
 class Decision(models.Model):
-    """One moderation decision (or withdrawal): who, when, why, from what to what."""
+    """One moderation decision (or a contributor's withdrawal or resubmission): who or what, when, why."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     item = GenericForeignKey("content_type", "object_id")
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
+    # A person (moderator or contributor), or none when a rule decided.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_decisions"
     )
+    rule = models.CharField(max_length=20, choices=Rule.choices, blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
 
@@ -692,7 +753,174 @@ class Decision(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.from_status} → {self.to_status} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"
+        return f"{self.from_status} → {self.to_status} by {self.decider} at {self.decided_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def decider(self):
+        """Who or what decided: a person's name, or the rule."""
+        return self.get_rule_display() if self.rule else self.decided_by
+
+
+# --- The community around the desk: flags, standing, claims, reason templates -------------------------
+
+
+class FlagQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(outcome=Flag.Outcome.OPEN)
+
+    def for_item(self, item):
+        return self.filter(**{Flag.owner_field(item): item})
+
+
+class Flag(models.Model):
+    """A signed-in reader's report that a published note or correction is wrong, offensive, spam…"""
+
+    class Reason(models.TextChoices):
+        WRONG = "wrong", "wrong"
+        OFFENSIVE = "offensive", "offensive"
+        SPAM = "spam", "spam"
+        DUPLICATE = "duplicate", "duplicate"
+        OTHER = "other", "other"
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "open"
+        KEPT = "kept", "kept: the item stays"
+        TAKEN_DOWN = "taken_down", "taken down"
+
+    annotation = models.ForeignKey(Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    correction = models.ForeignKey(Correction, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField("details", blank=True)
+    flagged_at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField("moderator's reason", blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["flagged_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(annotation__isnull=False, correction__isnull=True)
+                    | Q(annotation__isnull=True, correction__isnull=False)
+                ),
+                name="flag_on_one_item",
+            ),
+            # Once per item and reader.
+            models.UniqueConstraint(
+                fields=["flagged_by", "annotation"], condition=Q(annotation__isnull=False), name="flag_once_per_note"
+            ),
+            models.UniqueConstraint(
+                fields=["flagged_by", "correction"],
+                condition=Q(correction__isnull=False),
+                name="flag_once_per_correction",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Flag ({self.get_reason_display()}) on {self.item}"
+
+    @property
+    def item(self):
+        return self.annotation or self.correction
+
+    @staticmethod
+    def owner_field(item):
+        return "annotation" if isinstance(item, Annotation) else "correction"
+
+
+class Standing(models.Model):
+    """A contributor's standing with the desk: suspended, or with trust revoked (both reversible)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="moderation_standing"
+    )
+    suspended = models.BooleanField(default=False)
+    trust_revoked = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"Standing of {self.user}"
+
+
+class StandingChange(models.Model):
+    """The log of every change of a contributor's standing: who, when, why."""
+
+    class Change(models.TextChoices):
+        SUSPEND = "suspend", "suspended"
+        REINSTATE = "reinstate", "reinstated"
+        REVOKE_TRUST = "revoke_trust", "trust revoked"
+        RESTORE_TRUST = "restore_trust", "trust restored"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing_changes")
+    change = models.CharField(max_length=20, choices=Change.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_change_display()} by {self.changed_by} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class Contributor(User):
+    """Accounts as the desk sees them (their standing, their record); the admin's Contributors list."""
+
+    class Meta:
+        proxy = True
+        ordering = ["username"]
+
+
+class ClaimQuerySet(models.QuerySet):
+    def active(self):
+        """Claims that have not lapsed (``settings.CLAIM_MINUTES``)."""
+        return self.filter(claimed_at__gte=timezone.now() - timedelta(minutes=settings.CLAIM_MINUTES))
+
+
+class Claim(models.Model):
+    """A moderator has an item open for review; others see it and may still decide."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="one_claim_per_item")]
+
+    def __str__(self):
+        return f"{self.item} claimed by {self.moderator} at {self.claimed_at:%H:%M}"
+
+    @property
+    def is_active(self):
+        """Claims lapse by themselves after ``settings.CLAIM_MINUTES``."""
+        return self.claimed_at >= timezone.now() - timedelta(minutes=settings.CLAIM_MINUTES)
+
+
+class ReasonTemplate(models.Model):
+    """A reason a moderator can pick on the desk and still edit before deciding (kept per site)."""
+
+    label = models.CharField(max_length=80, unique=True)
+    text = models.TextField(help_text="What the contributor reads.")
+    position = models.PositiveIntegerField(default=0, help_text="Order in the list (smallest first).")
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
 
 
 class LoadedRow(models.Model):

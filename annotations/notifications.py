@@ -24,11 +24,11 @@ def item_label(item):
     return f"{name} on “{about}”" if hasattr(item, "exact") else f"{name} “{about}”"
 
 
-def decision_notify(*, item, decision):
-    """Tell the contributor their item was decided (nothing when they left no email)."""
+def decision_message(*, item, decision):
+    """The email telling the contributor their item was decided, or None when they left no address."""
     contributor = item.submitted_by
     if contributor is None or not contributor.email:
-        return 0
+        return None
     context = {
         "contributor": contributor,
         "item": item,
@@ -40,7 +40,15 @@ def decision_notify(*, item, decision):
     }
     subject = render_to_string("annotations/email/decision_subject.txt", context).strip()
     body = render_to_string("annotations/email/decision.txt", context)
-    return EmailMessage(subject, body, to=[contributor.email]).send()
+    return EmailMessage(subject, body, to=[contributor.email])
+
+
+def decisions_notify(decided):
+    """Tell each contributor about their decided items (``decided``: (item, decision) pairs), over one connection."""
+    messages = [message for item, decision in decided if (message := decision_message(item=item, decision=decision))]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages)
 
 
 def address_in_use_notify(*, owner, new_username):

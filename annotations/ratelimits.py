@@ -2,8 +2,9 @@
 Who may do how much: rate limits and log-in lockouts, in one place.
 
 **Per account first.** Every contribution (create, edit, withdraw, add a
-source) and every Markdown preview counts against the signed-in account
-(``CONTRIBUTION_RATE_PER_ACCOUNT``, ``PREVIEW_RATE_PER_ACCOUNT``); only while
+source), every Markdown preview and every flag counts against the signed-in
+account (``CONTRIBUTION_RATE_PER_ACCOUNT``, ``PREVIEW_RATE_PER_ACCOUNT``,
+``FLAG_RATE_PER_ACCOUNT``); only while
 the account is within its own limit does it count against its IP address too
 (``…_RATE_PER_IP``), so one busy account cannot use up a shared address. The
 per-IP rates are high enough for a class of 60 behind one address (a school's
@@ -125,6 +126,13 @@ def preview_limited(request):
     """Count one Markdown preview of the editor (sent as the contributor pauses typing)."""
     return _per_account_then_ip(
         request, group="preview", per_account=settings.PREVIEW_RATE_PER_ACCOUNT, per_ip=settings.PREVIEW_RATE_PER_IP,
+    )
+
+
+def flag_limited(request):
+    """Count one reader's flag on a published note or correction."""
+    return _per_account_then_ip(
+        request, group="flag", per_account=settings.FLAG_RATE_PER_ACCOUNT, per_ip=settings.FLAG_RATE_PER_IP,
     )
 
 

@@ -2,9 +2,11 @@
 The moderation roles: which permissions the Moderators and Editors groups hold.
 
 Moderators review contributions: they may view and change notes, corrections,
-citations and sources (change is what the admin's decision actions need), and
-view the essay and the decision log. No user administration, no editing of the
-essay's text. Editors may in addition edit the essay's attribution and
+citations and sources (change is what the admin's decision actions need), view
+and resolve readers' flags, view contributors and change their standing
+(suspend, reinstate, revoke or restore trust), keep the site's reason templates,
+and view the essay and the decision log. No user administration, no editing of
+the essay's text. Editors may in addition edit the essay's attribution and
 introduction, its headings, repair paragraph text, and release a version of the
 edition (annotations.releases).
 
@@ -19,6 +21,10 @@ MODERATOR_PERMISSIONS = [
     ("citation", ["view", "change"]),
     ("source", ["view", "change"]),
     ("decision", ["view"]),
+    ("flag", ["view", "change"]),
+    ("contributor", ["view", "change"]),
+    ("standingchange", ["view"]),
+    ("reasontemplate", ["view", "add", "change", "delete"]),
     ("essay", ["view"]),
     ("section", ["view"]),
     ("paragraph", ["view"]),
@@ -34,10 +40,10 @@ GROUPS = {"Moderators": MODERATOR_PERMISSIONS, "Editors": EDITOR_PERMISSIONS}
 
 def _permissions(apps, spec, using):
     Permission = apps.get_model("auth", "Permission")
-    # A migration runs with the models of its time (0002 knows no releases): a model it does not
-    # have yet is left to the run after every migrate, which sees them all.
-    known = {model._meta.model_name for model in apps.get_app_config("annotations").get_models()}
-    codenames = [f"{action}_{model}" for model, actions in spec if model in known for action in actions]
+    # A migration's historical state lacks the models of later migrations; the
+    # groups get those permissions after the migration that creates them.
+    present = {model._meta.model_name for model in apps.get_app_config("annotations").get_models()}
+    codenames = [f"{action}_{model}" for model, actions in spec for action in actions if model in present]
     found = list(Permission.objects.using(using).filter(content_type__app_label="annotations", codename__in=codenames))
     missing = set(codenames) - {permission.codename for permission in found}
     if missing:

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from annotations import feeds
-from annotations.views import citations, contribute, export, reading, releases, search, tei
+from annotations.views import citations, contribute, export, flags, reading, releases, resubmit, search, tei
 
 app_name = "annotations"
 register_converter(citations.FormatConverter, "citation_format")
@@ -45,6 +45,9 @@ urlpatterns = [
         name="release_correction_download",
     ),
     path("search/", search.SearchView.as_view(), name="search"),
+    # Readers' flags on published items.
+    path("notes/<int:pk>/flag/", flags.NoteFlagView.as_view(), name="note_flag"),
+    path("corrections/<int:pk>/flag/", flags.CorrectionFlagView.as_view(), name="correction_flag"),
     # Contributing: from a paragraph (with or without a text selection), and one's own items.
     path("p/<str:anchor>/", contribute.ParagraphContributeView.as_view(), name="paragraph_contribute"),
     path("p/<str:anchor>/note/", contribute.NoteCreateView.as_view(), name="note_add"),
@@ -53,6 +56,7 @@ urlpatterns = [
     path("me/<str:kind>/<int:pk>/edit/", contribute.ItemEditView.as_view(), name="item_edit"),
     path("me/<str:kind>/<int:pk>/withdraw/", contribute.ItemWithdrawView.as_view(), name="item_withdraw"),
     path("me/<str:kind>/<int:pk>/sources/add/", contribute.CitationAddView.as_view(), name="citation_add"),
+    path("me/<str:kind>/<int:pk>/resubmit/", resubmit.ItemResubmitView.as_view(), name="item_resubmit"),
     # The apparatus as W3C Web Annotations (JSON-LD).
     path("annotations/", export.AnnotationContainerView.as_view(), name="w3c_collection"),
     path("annotations/note-<int:pk>/", export.NoteAnnotationView.as_view(), name="w3c_note"),

@@ -101,6 +101,44 @@ def seed_contributor(essay, *, pending=5, username="bench-contributor"):
     return session.session_key
 
 
+def seed_pending(model, count, *, contributor=None, cited=True):
+    """``count`` pending notes or corrections on distinct words of one new paragraph, in bulk; with ``cited``,
+    each cites its own new pending source through a pending citation (a class of contributors at work)."""
+    from annotations.models import Annotation, Citation, Correction, Essay, Paragraph, Section, Source, Status
+    from annotations.text import selectors_for
+
+    essay = Essay.objects.first() or Essay.objects.create(title="A test essay", slug="a-test-essay")
+    section = essay.sections.first() or Section.objects.create(essay=essay, position=1, heading="Pending",
+                                                                 slug="pending")
+    text = " ".join(f"word{index}" for index in range(count)) + "."
+    position = (section.paragraphs.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    taken = set(Paragraph.objects.values_list("anchor", flat=True))
+    paragraph = Paragraph.objects.create(section=section, position=position, text=text,
+                                         anchor=Paragraph.anchor_for(essay.slug, f"{text}{position}", taken))
+    rows = []
+    for index, match in enumerate(WORD.finditer(text)):
+        anchor = selectors_for(text, match.start(), match.end())
+        fields = dict(paragraph=paragraph, start=match.start(), end=match.end(), exact=anchor.exact,
+                      prefix=anchor.prefix, suffix=anchor.suffix, status=Status.PENDING, submitted_by=contributor)
+        if model is Annotation:
+            rows.append(Annotation(kind=Annotation.Kind.COMMENT, body=f"Note {index}.", **fields))
+        else:
+            rows.append(Correction(category=Correction.Category.DATE, replacement=f"{anchor.exact} (fixed)",
+                                   rationale=f"Reason {index}.", **fields))
+    items = model.objects.bulk_create(rows)
+    if cited:
+        sources = Source.objects.bulk_create(
+            Source(title=f"Source {model.__name__} {position}.{index}", status=Status.PENDING, submitted_by=contributor)
+            for index in range(count)
+        )
+        owner = "annotation" if model is Annotation else "correction"
+        Citation.objects.bulk_create(
+            Citation(source=source, status=Status.PENDING, submitted_by=contributor, **{owner: item})
+            for item, source in zip(items, sources)
+        )
+    return list(model.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"))
+
+
 def main():
     import django
 

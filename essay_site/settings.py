@@ -365,3 +365,17 @@ AXES_VERBOSE = False
 # whatever the address or browser they come from, and addresses are limited
 # by LOGIN_RATE_PER_IP, at a rate a class behind one address can live with.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# The moderation desk at community scale (annotations/moderation.py; README "Moderation").
+# Trust: after this many accepted notes and corrections, and none marked spam, a contributor's
+# new notes (and corrections outside the factual, date and name categories) are published at once.
+TRUST_AFTER_ACCEPTED = int(os.environ.get("TRUST_AFTER_ACCEPTED", "5"))
+# Flags: a published item with this many open flags from distinct established accounts
+# (joined at least FLAG_ESTABLISHED_AFTER_DAYS ago, active, not suspended) is hidden pending review.
+FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
+FLAG_ESTABLISHED_AFTER_DAYS = int(os.environ.get("FLAG_ESTABLISHED_AFTER_DAYS", "7"))
+# Flags are rate-limited like contributions: per account, then per IP (a class of 60 behind one address).
+FLAG_RATE_PER_ACCOUNT = os.environ.get("FLAG_RATE_PER_ACCOUNT", "20/h")
+FLAG_RATE_PER_IP = os.environ.get("FLAG_RATE_PER_IP", "1200/h")
+# Claims: opening an item on the desk claims it for this long.
+CLAIM_MINUTES = int(os.environ.get("CLAIM_MINUTES", "10"))

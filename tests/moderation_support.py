@@ -59,3 +59,26 @@ def make_pending_queue(count, *, contributor=None, paragraph=None):
             item = make_source(title=f"Standalone source {index}", status=Status.PENDING, submitted_by=contributor)
         items.append(item)
     return items
+
+
+def make_many_pending(model, count, *, contributor=None, cited=True):
+    """``count`` pending notes or corrections, in bulk (bench.seed.seed_pending): each citing a new pending source."""
+    from bench.seed import seed_pending
+
+    return seed_pending(model, count, contributor=contributor, cited=cited)
+
+
+def make_established(username, **overrides):
+    """A reader whose account is old enough for their flags to count towards hiding an item."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return make_user(username, date_joined=timezone.now() - timedelta(days=365), **overrides)
+
+
+def logged_in(client_class, user):
+    """A fresh test client logged in as ``user`` (several people at once in one test)."""
+    client = client_class()
+    client.force_login(user)
+    return client

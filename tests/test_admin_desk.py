@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
+from annotations.models import Annotation, Citation, Correction, Decision, Paragraph, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.moderation_support import client_as, make_pending_queue, make_role_user
 
@@ -275,7 +275,7 @@ def confirm_bulk(client, url, action, items, reason=""):
     """Post the confirmation page of a bulk action, with the versions it showed."""
     return client.post(url, {
         "action": action, "_selected_action": [item.pk for item in items], "confirm": "yes", "reason": reason,
-        **{f"version-{item.pk}": item.version for item in items},
+        "versions": " ".join(f"{item.pk}:{item.version}" for item in items),
     }, follow=True)
 
 
@@ -393,3 +393,97 @@ def test_rejection_reason_reaches_the_contributors_page(client):
     reader = Client()
     reader.force_login(contributor)
     assert "The memoir says 1923." in reader.get("/me/").content.decode()
+
+
+# --- Seeing what is decided ---------------------------------------------------------------------
+
+
+def test_queue_rows_show_the_opening_of_each_note_and_rationale(moderator_client):
+    paragraph = make_paragraph()
+    make_note(paragraph, status=Status.PENDING, body="**Rapallo** was a surprise to the Entente, " + "word " * 50)
+    make_correction(paragraph, status=Status.PENDING, rationale="The treaty text gives the *16th* of April.")
+    notes = moderator_client.get(NOTES).content.decode()
+    assert '<td class="field-opening">Rapallo was a surprise to the Entente, word word' in notes
+    assert "word word word word word word word word word word word word word word word word" not in notes
+    corrections = moderator_client.get(CORRECTIONS).content.decode()
+    assert '<td class="field-opening">The treaty text gives the 16th of April.</td>' in corrections
+
+
+def test_near_identical_notes_on_the_same_words_are_marked_as_possible_duplicates(moderator_client):
+    paragraph = make_paragraph()
+    now = timezone.now()
+    first = make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_at=now - timedelta(hours=3),
+                      body="Rapallo is a town on the Ligurian coast near Genoa.")
+    copy = make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_at=now - timedelta(hours=2),
+                     body="Rapallo is a town on the Ligurian coast, near Genoa!")
+    different = make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_at=now - timedelta(hours=1),
+                          body="The delegations met at the Villa Raggi.")
+    elsewhere = make_note(paragraph, "Genoa", status=Status.PENDING,
+                          body="Rapallo is a town on the Ligurian coast near Genoa.")
+    html = moderator_client.get(NOTES).content.decode()
+    assert f'possible duplicate of <a href="{NOTES}{first.pk}/change/">#{first.pk}</a>' in html
+    assert html.count("possible duplicate of") == 1
+    grouped = shown(moderator_client.get(NOTES + "?needs=duplicates"))
+    assert grouped == [first, copy, different]  # same words side by side; the note on other words is not listed
+    assert elsewhere not in grouped
+
+
+def test_admin_index_shows_each_queues_oldest_item_and_median_time_to_decision(moderator_client):
+    from django.contrib.auth.models import User
+
+    from annotations import moderation
+
+    moderator = User.objects.get(username="moderator")
+    paragraph = make_paragraph()
+    now = timezone.now()
+    make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_at=now - timedelta(days=3, hours=2))
+    for hours, word in ((2, "1922"), (4, "Genoa"), (30, "signed")):
+        decided = make_note(paragraph, word, status=Status.PENDING, submitted_at=now - timedelta(hours=hours))
+        moderation.item_approve(decided, moderator=moderator)
+    old = make_note(paragraph, "Treaty", status=Status.PENDING, submitted_at=now - timedelta(days=90))
+    moderation.item_approve(old, moderator=moderator)
+    Decision.objects.filter(object_id=old.pk).update(decided_at=now - timedelta(days=31))  # outside the 30 days
+    html = moderator_client.get("/admin/").content.decode()
+    assert '<td id="queue-notes">1</td>' in html
+    assert '<td id="queue-notes-oldest">3\xa0days, 2\xa0hours</td>' in html
+    assert '<td id="queue-notes-median">4\xa0hours</td>' in html
+    assert '<td id="queue-corrections-median">—</td>' in html
+
+
+def test_a_reason_template_fills_the_reason_and_a_typed_reason_wins(moderator_client):
+    from annotations.models import ReasonTemplate
+
+    template = ReasonTemplate.objects.create(label="Wrong date", text="The date is right as it stands.", position=1)
+    paragraph = make_paragraph()
+    first, second = make_note(paragraph, status=Status.PENDING), make_note(paragraph, "1922", status=Status.PENDING)
+    page = moderator_client.get(f"{NOTES}{first.pk}/change/").content.decode()
+    assert f'<option value="{template.pk}" data-text="The date is right as it stands.">Wrong date</option>' in page
+    moderator_client.post(f"{NOTES}{first.pk}/decide/",
+                          {"decision": "reject", "reason": "", "reason_template": template.pk, "version": first.version})
+    moderator_client.post(f"{NOTES}{second.pk}/decide/", {
+        "decision": "reject", "reason": "Edited: 1922 is right.", "reason_template": template.pk,
+        "version": second.version,
+    })
+    assert Annotation.objects.get(pk=first.pk).review_reason == "The date is right as it stands."
+    assert Annotation.objects.get(pk=second.pk).review_reason == "Edited: 1922 is right."
+
+
+def test_starter_reason_templates_are_there_and_moderators_edit_them(moderator_client):
+    from annotations.models import ReasonTemplate
+
+    assert ReasonTemplate.objects.filter(label="Duplicate").exists()
+    template = ReasonTemplate.objects.get(label="Duplicate")
+    moderator_client.post(f"/admin/annotations/reasontemplate/{template.pk}/change/",
+                          {"label": "Duplicate", "text": "Said already by another note.", "position": 5})
+    assert ReasonTemplate.objects.get(pk=template.pk).text == "Said already by another note."
+
+
+def test_review_page_offers_keyboard_shortcuts_from_a_static_script(moderator_client):
+    paragraph = make_paragraph()
+    note, later = make_note(paragraph, status=Status.PENDING), make_note(paragraph, "1922", status=Status.PENDING)
+    html = moderator_client.get(f"{NOTES}{note.pk}/change/").content.decode()
+    assert '<script src="/static/annotations/admin/review.js"></script>' in html
+    assert 'id="desk-shortcuts" hidden' in html
+    assert 'data-key="a"' in html and 'data-key="r"' in html and 'data-key="s"' in html
+    assert f'href="{NOTES}{later.pk}/change/" rel="next" data-key="j"' in html
+    assert "<script>" not in html.split('id="review"')[1].split("</section>")[0]

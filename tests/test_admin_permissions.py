@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from annotations import releases
-from annotations.models import Annotation, Correction, Essay, Section, Source, Status
+from annotations.models import Annotation, Contributor, Correction, Essay, Flag, ReasonTemplate, Section, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.moderation_support import ROLES, client_as
 
@@ -41,6 +41,10 @@ def objects(db):
         "release": releases.release_make(Essay.objects.get(), editor=None, summary="The first version."),
         "user": make_user("someone-else"),
         "group": Group.objects.get(name="Moderators"),
+        "flag": Flag.objects.create(annotation=make_note(paragraph, "Genoa"), flagged_by=make_user("a-reader"),
+                                    reason=Flag.Reason.WRONG),
+        "contributor": Contributor.objects.get(username="a-reader"),
+        "reasontemplate": ReasonTemplate.objects.first(),
     }
 
 
@@ -54,9 +58,13 @@ def _url(model, page, obj=None):
 PAGES = [
     ("index", None, REVIEWERS),
     *[(model, "changelist", REVIEWERS) for model in ("annotation", "correction", "citation", "source", "decision",
-                                                        "essay", "section", "paragraph")],
+                                                        "essay", "section", "paragraph", "flag", "contributor",
+                                                        "reasontemplate")],
     *[(model, "change", REVIEWERS) for model in ("annotation", "correction", "citation", "source",
-                                                    "essay", "section", "paragraph")],
+                                                    "essay", "section", "paragraph", "flag", "contributor",
+                                                    "reasontemplate")],
+    ("reasontemplate", "add", REVIEWERS),
+    *[(model, "add", NOBODY) for model in ("flag", "contributor")],
     *[(model, "history", REVIEWERS) for model in ("annotation", "correction", "source", "paragraph")],
     *[(model, "add", NOBODY) for model in ("annotation", "correction", "citation", "essay", "section", "paragraph")],
     ("source", "add", SUPERUSER),
@@ -162,7 +170,7 @@ def test_bulk_action_is_taken_only_by_reviewers(client, objects, role, action, s
     item = objects[model]
     client.post(_url(model, "changelist"), {
         "action": action, "_selected_action": [item.pk], "confirm": "yes", "reason": "Off topic.",
-        f"version-{item.pk}": item.version,
+        "versions": f"{item.pk}:{item.version}",
     })
     item.refresh_from_db()
     assert (item.status == status) == (role in REVIEWERS)
@@ -196,6 +204,8 @@ def test_moderators_group_has_exactly_the_review_permissions():
         "view_annotation", "change_annotation", "view_correction", "change_correction",
         "view_citation", "change_citation", "view_source", "change_source", "view_decision",
         "view_essay", "view_section", "view_paragraph",
+        "view_flag", "change_flag", "view_contributor", "change_contributor", "view_standingchange",
+        "view_reasontemplate", "add_reasontemplate", "change_reasontemplate", "delete_reasontemplate",
     }
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from annotations import identifiers, text
+from annotations import identifiers, moderation, text
 from annotations.apparatus import SUPERSEDED_REASON, ApparatusError, apparatus_build, apparatus_read, citation_needs_locator
 from annotations.models import EDITORS_CREDIT, Annotation, Certainty, Citation, Correction, CrossReference, Essay, Source, Status
 from tests.conftest import ROOT
@@ -30,7 +30,7 @@ def test_every_correction_and_note_anchors_uniquely_in_its_paragraph(edition):
 
 
 def test_factual_date_and_name_corrections_cite_a_source(edition):
-    sourced = Correction.objects.filter(category__in=Correction.SOURCED_CATEGORIES).prefetch_related("citations")
+    sourced = Correction.objects.filter(category__in=moderation.FACT_CATEGORIES).prefetch_related("citations")
     assert sourced.exists()
     for correction in sourced:
         assert correction.citations.exists(), correction
@@ -248,7 +248,8 @@ def test_loading_a_new_edition_retires_the_editors_rows_it_no_longer_has_and_kee
     stale.refresh_from_db()
     contributed.refresh_from_db()
     assert (stale.status, stale.review_reason) == (Status.REJECTED, SUPERSEDED_REASON)
-    assert stale.decisions.get().to_status == Status.REJECTED
+    decision = stale.decisions.get()
+    assert (decision.to_status, decision.rule, decision.decided_by) == (Status.REJECTED, "edition", None)
     assert contributed.status == Status.ACCEPTED
     page = client.get(correction.get_absolute_url()).content.decode()
     assert "p. 999" not in page and "p. 998" in page

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from reversion.models import Version
 
-from annotations import moderation
+from annotations import edition_load, moderation
 from annotations.edition_load import EDITION_FIXTURES
 from annotations.models import (
     EDITORS_CREDIT,
@@ -18,6 +18,7 @@ from annotations.models import (
     Essay,
     LoadedRow,
     Paragraph,
+    Rule,
     Section,
     Source,
     Status,
@@ -203,6 +204,24 @@ def test_a_changed_fixture_updates_an_untouched_row_and_says_so(client, edition,
     assert Correction.objects.get(pk=untouched.pk).version == untouched.version + 1
 
 
+def test_a_column_added_by_a_later_release_does_not_shut_loaded_rows_off_from_the_editors_fixtures(
+    edition, tmp_path, monkeypatch
+):
+    untouched = editorial(Correction)[0]
+    # The edition as a release without the moderation columns loaded and fingerprinted it.
+    LoadedRow.objects.all().delete()
+    monkeypatch.setattr(edition_load, "_BOOKKEEPING", edition_load._BOOKKEEPING | {"review_rule", "resubmitted"})
+    load()
+    monkeypatch.undo()  # the upgrade: the columns exist, at their defaults
+
+    def revise(apparatus):
+        fixture_row(apparatus, Correction, untouched.pk)["fields"]["rationale"] += " Revised by the editors."
+        return apparatus
+
+    load(*fixture_copy(tmp_path, revise))
+    assert Correction.objects.get(pk=untouched.pk).rationale.endswith("Revised by the editors.")
+
+
 def test_a_fixture_that_changes_an_untouched_rows_status_records_the_decision(edition, tmp_path):
     note = editorial(Annotation).first()
 
@@ -213,6 +232,7 @@ def test_a_fixture_that_changes_an_untouched_rows_status_records_the_decision(ed
     load(*fixture_copy(tmp_path, withdraw))
     decision = Decision.objects.get(object_id=note.pk, content_type__model="annotation")
     assert (decision.from_status, decision.to_status) == (Status.ACCEPTED, Status.REJECTED)
+    assert (decision.rule, decision.decided_by) == (Rule.EDITION, None)  # the edition decided, not a person
     assert Annotation.objects.get(pk=note.pk).status == Status.REJECTED
 
 

@@ -110,7 +110,7 @@ def test_available_decisions_follow_the_workflow(moderator):
     note = make_note(status=Status.PENDING)
     assert moderation.available_decisions(note) == ["approve", "reject", "spam"]
     moderation.item_approve(note, moderator=moderator)
-    assert moderation.available_decisions(note) == ["reopen"]
+    assert moderation.available_decisions(note) == ["take_down", "reopen"]
     Annotation.objects.filter(pk=note.pk).update(orphaned=True)
     note.refresh_from_db()
     assert moderation.available_decisions(note) == ["reopen", "retire"]

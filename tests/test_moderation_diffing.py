@@ -53,3 +53,24 @@ def test_correction_diff_new_side_is_the_corrected_paragraph(text, data):
     pieces = diffing.correction_diff(text, start=start, end=end, replacement=replacement)
     assert diffing.side(pieces, INSERT) == text[:start] + replacement + text[end:]
     assert diffing.side(pieces, DELETE) == text
+
+
+def test_replaced_phrase_reads_as_one_deletion_then_one_insertion():
+    # Not "~~beginning~~ corrected ~~of~~ words ~~the~~ here": the matcher pairs the spaces between words.
+    pieces = diffing.word_diff("At the beginning of the treaty.", "At the corrected words here treaty.")
+    assert pieces == [
+        (EQUAL, "At the "), (DELETE, "beginning of the"), (INSERT, "corrected words here"), (EQUAL, " treaty."),
+    ]
+
+
+def test_words_inserted_apart_are_not_grouped_into_a_replacement():
+    pieces = diffing.word_diff("signed in 1922 at Genoa", "signed in April 1922 at Genoa")
+    assert pieces == [(EQUAL, "signed in"), (INSERT, " April"), (EQUAL, " 1922 at Genoa")]
+
+
+@given(texts, texts)
+def test_no_deleted_word_follows_an_inserted_one_across_a_space(old, new):
+    pieces = diffing.word_diff(old, new)
+    for first, space, second in zip(pieces, pieces[1:], pieces[2:]):
+        assert not (first[0] != EQUAL and space[0] == EQUAL and space[1].isspace() and second[0] != EQUAL
+                    and {first[0], second[0]} == {DELETE, INSERT})

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from reversion.models import Version
 
-from annotations import exchange
+from annotations import exchange, moderation
 from annotations.models import Annotation, Citation, Correction, Source, Status
 from tests import w3c_model
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
@@ -99,7 +99,7 @@ def test_imported_items_are_pending_credited_to_the_files_creator_and_submitted_
 
 def test_each_bad_annotation_is_refused_with_its_reason_and_the_rest_imported(db):
     paragraph = make_paragraph("The treaty of Rapallo was signed in 1922; the treaty was a surprise.")
-    sourced = sorted(Correction.SOURCED_CATEGORIES)[0]
+    sourced = sorted(moderation.FACT_CATEGORIES)[0]
     good = _note_json(paragraph, "Rapallo")
     correction = {
         **_note_json(paragraph, "1922"), "motivation": "editing",

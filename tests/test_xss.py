@@ -190,3 +190,33 @@ def test_admin_review_pages_leave_nothing_executable(client, db, moderator):
         listing = parts(reverse(f"admin:annotations_{name}_changelist"))
         listing_baseline = parts(reverse(f"admin:annotations_{name}_changelist") + f"?id={first.pk}")
         assert listing - listing_baseline == Counter(), name
+
+
+def test_flag_texts_leave_nothing_executable_on_me_the_flags_queue_and_the_review_page(client, db, moderator):
+    from annotations.models import Flag
+
+    reader = make_user("reader")
+    paragraph = make_paragraph()
+    notes = Annotation.objects.bulk_create(
+        Annotation(**anchored_on(paragraph), body="A plain note.", status=Status.ACCEPTED) for _ in PAYLOADS
+    )
+    Flag.objects.bulk_create(
+        Flag(annotation=note, flagged_by=reader, reason="other", text=payload, outcome="kept", resolution=payload)
+        for note, payload in zip(notes, PAYLOADS)
+    )
+    client.force_login(reader)
+    html = client.get(reverse("annotations:me")).content.decode()
+    assert html.count('<article class="my-item" id="flag-') == len(PAYLOADS)
+    assert executable_parts(html) == []
+    client.force_login(moderator)
+    plain = Annotation.objects.create(**anchored_on(paragraph), body="A plain note.", status=Status.ACCEPTED)
+    Flag.objects.create(annotation=plain, flagged_by=reader, reason="other", text="Plain.", resolution="Plain.")
+    review_baseline = Counter(executable_parts(
+        client.get(reverse("admin:annotations_annotation_change", args=[plain.pk])).content.decode()))
+    for note in notes[::5]:
+        page = client.get(reverse("admin:annotations_annotation_change", args=[note.pk])).content.decode()
+        assert Counter(executable_parts(page)) - review_baseline == Counter(), note.pk
+    queue = reverse("admin:annotations_flag_changelist") + "?outcome=all"
+    listing = Counter(executable_parts(client.get(queue).content.decode()))
+    listing_baseline = Counter(executable_parts(client.get(queue + "&q=Plain.").content.decode()))
+    assert listing - listing_baseline == Counter()

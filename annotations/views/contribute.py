@@ -30,9 +30,10 @@ from annotations.forms import (
     BODY_MAX_LENGTH, CitationForm, CitationLocatorForm, CorrectionForm, NoteForm, SourceEditForm, version_seen,
 )
 from annotations.markdown import render_markdown
-from annotations.models import Annotation, Citation, Correction, Paragraph, Source, Status
+from annotations.models import Annotation, Citation, Correction, Flag, Paragraph, Source, Status
 from annotations.ratelimits import contribution_limited, preview_limited
 from annotations.templatetags.contributing import landing_id
+from annotations.views.standing import InGoodStandingMixin
 
 SELECTION_PARAMETERS = ("exact", "prefix", "suffix", "start", "end")
 
@@ -73,7 +74,7 @@ def refuse(request, message, *, status, item=None):
     return render(request, "annotations/refused.html", {"message": message, "item": item}, status=status)
 
 
-class ParagraphContributeView(LoginRequiredMixin, TemplateView):
+class ParagraphContributeView(LoginRequiredMixin, InGoodStandingMixin, TemplateView):
     """The no-JavaScript entry point: one paragraph and links to both forms."""
 
     template_name = "annotations/paragraph_contribute.html"
@@ -84,7 +85,7 @@ class ParagraphContributeView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class AnchoredCreateView(LoginKeepingDraftMixin, View):
+class AnchoredCreateView(LoginKeepingDraftMixin, InGoodStandingMixin, View):
     """Create a pending note or correction on a paragraph, optionally citing a source."""
 
     model = None
@@ -110,11 +111,17 @@ class AnchoredCreateView(LoginKeepingDraftMixin, View):
             with transaction.atomic():
                 item = form.save()
                 citation_form.save(item=item)
-            return back_to_own(request, item, f"Thank you: your {self.noun} is waiting for a moderator.")
+            return back_to_own(request, item, self.submitted_message(item))
         return self.render(request, paragraph, form, citation_form, status=400)
 
     def forms_valid(self, form, citation_form):
         return all([form.is_valid(), citation_form.is_valid()])
+
+    def submitted_message(self, item):
+        """Apply the trust rule to the new item and say what became of it."""
+        if moderation.item_submitted(item):
+            return f"Thank you: your {self.noun} is published — you are a trusted contributor. A moderator may still review it."
+        return f"Thank you: your {self.noun} is waiting for a moderator."
 
     def render(self, request, paragraph, form, citation_form, *, status=200, **extra):
         context = {"paragraph": paragraph, "form": form, "citation_form": citation_form, "creating": True, **extra}
@@ -192,15 +199,15 @@ class OwnItemMixin(LoginKeepingDraftMixin):
         )
 
 
-class ItemEditView(OwnItemMixin, View):
+class ItemEditView(OwnItemMixin, InGoodStandingMixin, View):
     """Edit one's own pending item; the edit raises its version (see moderation.item_revise)."""
 
     def get(self, request, kind, pk):
-        refused = self.refuse_unless_pending(request, "edited")
+        refused = self.refuse_unless_editable(request)
         return refused or self.render(request, self.kind.form(self.item, request.user, draft_or(request)))
 
     def post(self, request, kind, pk):
-        refused = self.refuse_unless_pending(request, "edited")
+        refused = self.refuse_unless_editable(request)
         if refused:
             return refused
         form = self.kind.form(self.item, request.user, request.POST)
@@ -209,14 +216,23 @@ class ItemEditView(OwnItemMixin, View):
         if not form.is_valid():
             return self.render(request, form, status=400)
         try:
-            moderation.item_revise(
-                self.item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
-            )
+            self.save(request, form)
         except moderation.TransitionError as error:
             # Reviewed or edited elsewhere meanwhile: say so above what was typed.
             form.add_error(None, str(error))
             return self.render(request, form, status=409)
-        return back_to_own(request, self.item, f"Your {self.kind.noun} is updated and still waiting for a moderator.")
+        return back_to_own(request, self.item, self.saved_message())
+
+    def refuse_unless_editable(self, request):
+        return self.refuse_unless_pending(request, "edited")
+
+    def save(self, request, form):
+        moderation.item_revise(
+            self.item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
+        )
+
+    def saved_message(self):
+        return f"Your {self.kind.noun} is updated and still waiting for a moderator."
 
     def render(self, request, form, *, status=200, **extra):
         context = {"form": form, "item": self.item, "editing": True, **extra}
@@ -246,11 +262,11 @@ class ItemWithdrawView(OwnItemMixin, View):
         return back_to_own(request, self.item, f"Your {self.kind.noun} is withdrawn.")
 
 
-class CitationAddView(OwnItemMixin, View):
+class CitationAddView(OwnItemMixin, InGoodStandingMixin, View):
     """Add a source to one's own note or correction (pending or published); the citation starts pending."""
 
     kinds = {name: ITEM_KINDS[name] for name in ("notes", "corrections")}
-    open_statuses = (Status.PENDING, Status.ACCEPTED)
+    open_statuses = Status.STANDING
 
     def refuse_if_closed(self, request):
         if self.item.status in self.open_statuses:
@@ -294,7 +310,13 @@ class MyContributionsView(LoginRequiredMixin, TemplateView):
         context["corrections"] = Correction.objects.submitted_by(user).select_related(*anchored).prefetch_related("citations__source")
         context["sources"] = Source.objects.submitted_by(user).order_by("-submitted_at")
         context["citations"] = Citation.objects.submitted_by(user).select_related("source", "annotation", "correction")
+        context["flags"] = my_flags(user)
         return context
+
+
+def my_flags(user):
+    """The reader's flags, newest first, with the moderator's outcome."""
+    return Flag.objects.filter(flagged_by=user).select_related("annotation", "correction").order_by("-flagged_at")
 
 
 @require_POST
