@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -30,7 +31,7 @@ from django.utils.timesince import timesince
 from markdownx.admin import MarkdownxModelAdmin
 
 import reversion
-from annotations import desk, moderation
+from annotations import desk, moderation, releases
 from annotations.forms import VERSION_MAX, version_seen
 from annotations.models import (
     Annotation,
@@ -42,6 +43,7 @@ from annotations.models import (
     Flag,
     Paragraph,
     ReasonTemplate,
+    Release,
     Section,
     Source,
     StandingChange,
@@ -1006,3 +1008,69 @@ class DecisionAdmin(KeptRecords, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Releases (editors) ---------------------------------------------------------
+
+
+class ReleaseForm(forms.Form):
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=2000,
+        help_text="What this version adds, changes or withdraws, in a sentence or two. Readers see it in the list of versions.",
+    )
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Editors release a version of the edition ("Release version N"); releases are never changed or deleted."""
+
+    list_display = ["__str__", "released_at", "released_by", "summary", "added", "withdrawn"]
+    fields = ["number", "released_at", "released_by", "title", "summary", "counts"]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="added")
+    def added(self, obj):
+        counts = obj.counts.get("added", {})
+        return f"{counts.get('notes', 0)} notes, {counts.get('corrections', 0)} corrections"
+
+    @admin.display(description="withdrawn")
+    def withdrawn(self, obj):
+        counts = obj.counts.get("withdrawn", {})
+        return f"{counts.get('notes', 0)} notes, {counts.get('corrections', 0)} corrections"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """"Release version N": a summary, and what readers see now becomes version N."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        essay = Essay.objects.first()
+        changelist = reverse("admin:annotations_release_changelist")
+        if essay is None:
+            messages.error(request, "No edition has been loaded yet: there is nothing to release.")
+            return redirect(changelist)
+        form = ReleaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                release = releases.release_make(essay, editor=request.user, summary=form.cleaned_data["summary"])
+            except releases.ReleaseError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Version {release.number} released: readers cite it from now on.")
+                return redirect(changelist)
+        latest = releases.release_latest(essay)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Release version {latest.number + 1 if latest else 1}",
+            "opts": self.opts,
+            "form": form,
+            "latest": latest,
+            "new_count": len(releases.items_new_since(essay, latest)) if latest else None,
+        }
+        return TemplateResponse(request, "admin/annotations/release_add.html", context)

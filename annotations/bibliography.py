@@ -9,8 +9,11 @@ request. The house style for sources is Chicago author-date:
     short form, as cited from a note: Haslam 1984, p. 212
 
 The edition itself is cited in APA, MLA, Chicago and BibTeX with its version
-(see ``edition.edition_version``) and the date of that version. It has no
-named editors, so it is cited by its title, as a work without an author.
+(the number of its latest release: ``annotations.releases``), the date and the
+address of that release. It has no named editors, so it is cited by its title,
+as a work without an author. A note or correction is cited as a part of it:
+
+    Smith, Jane. 2026. “Note on ‘Rapallo’.” In <i>… : An Annotated Edition</i>, version 3, § 2 ¶ 4. https://…/v/3/notes/12/.
 """
 
 import re
@@ -131,14 +134,32 @@ class Edition:
     """What a citation of the edition needs."""
 
     title: str  # the essay's title
-    version: int
+    version: int | None  # None: the living edition before its first release
     date: object  # datetime.date of this version
     url: str
     key: str = "edition"
+    publisher: str = ""
 
     @property
     def full_title(self):
         return f"{self.title}: {EDITION_SUBTITLE}"
+
+    @property
+    def version_label(self):
+        """"Version 3", or "" before the first release."""
+        return f"Version {self.version}" if self.version else ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A note or correction cited as a part of the edition: "in: <edition>, version N, § ¶"."""
+
+    title: str  # "Note on “…”"
+    author: str  # as a bibliography names the first author: "Smith, Jane", or a name kept whole
+    date: object  # datetime.date it was published
+    locator: str  # "§ 2 ¶ 4"
+    url: str
+    edition: Edition
 
 
 def _long_date(value):
@@ -160,25 +181,34 @@ def _mla_url(url):
 
 def cite_apa(edition):
     # APA 7, no author: the title moves to the author's place.
+    version = f" ({edition.version_label})" if edition.version else ""
     return format_html(
-        "<i>{}</i> (Version {}). ({}, {} {}). {}",
-        edition.full_title, edition.version, edition.date.year, f"{edition.date:%B}", edition.date.day, edition.url,
+        "<i>{}</i>{}. ({}, {} {}). {}",
+        edition.full_title, version, edition.date.year, f"{edition.date:%B}", edition.date.day, edition.url,
     )
 
 
 def cite_mla(edition):
+    version = f" {edition.version_label}," if edition.version else ""
     return format_html(
-        "<i>{}</i>. Version {}, {}, {}.",
-        edition.full_title, edition.version, _mla_date(edition.date), _mla_url(edition.url),
+        "<i>{}</i>.{} {}, {}.",
+        edition.full_title, version, _mla_date(edition.date), _mla_url(edition.url),
     )
 
 
 def cite_chicago(edition, locator="", anchor=""):
-    where = f", {locator}" if locator else ""
+    parts = [edition.version_label, _long_date(edition.date), locator]
     url = f"{edition.url}#{anchor}" if anchor else edition.url
+    return format_html("<i>{}</i>. {}. {}.", edition.full_title, ", ".join(part for part in parts if part), url)
+
+
+def cite_part(part):
+    """A note or correction (a ``Part``), Chicago author-date: who, when, what, in which version of the edition, where."""
+    where = ", ".join(value for value in (part.edition.version_label.lower(), part.locator) if value)
+    title = part.title.rstrip(".").replace("“", "‘").replace("”", "’")  # quotes within quotes
     return format_html(
-        "<i>{}</i>. Version {}, {}{}. {}.",
-        edition.full_title, edition.version, _long_date(edition.date), where, url,
+        "{} {}. “{}.” In <i>{}</i>, {}. Published {}. {}.",
+        _sentence(part.author), part.date.year, title, part.edition.full_title, where, _long_date(part.date), part.url,
     )
 
 

@@ -10,6 +10,7 @@ attributes, and ``csl_json``, ``bibtex`` and ``ris`` write a list of records::
     csl_json(records)   # [{"id": "haslam1984soviet", "type": "book", ...}]
     bibtex(records)     # @book{haslam1984soviet, author = {Haslam, Jonathan}, ...}
     ris(records)        # TY  - BOOK ... ER  -
+    highwire(record)    # [("name", "citation_title", "…"), …]: the meta tags Zotero and Google Scholar read
 
 Item types follow CSL (https://citationstyles.org/): every other format's type
 is looked up from the CSL type in ``TYPES``, the one table of them.
@@ -82,15 +83,14 @@ def names_from_authors(authors):
     return tuple(Name(family=last, given=first) if first else Name(literal=last) for last, first in author_names(authors))
 
 
+def name_text(name):
+    """A name as a bibliography writes it: "Family, Given", or a name kept whole."""
+    return name.literal or f"{name.family}, {name.given}".rstrip(", ")
+
+
 def authors_from_names(names):
     """The inverse of ``names_from_authors`` (for CSL-JSON read back by the importer)."""
-    parts = []
-    for name in names:
-        if name.literal:
-            parts.append(name.literal)
-        else:
-            parts.append(f"{name.family}, {name.given}".rstrip(", "))
-    return "; ".join(parts)
+    return "; ".join(name_text(name) for name in names)
 
 
 def source_record(source, *, key):
@@ -111,14 +111,19 @@ def source_record(source, *, key):
     )
 
 
+def _version(edition):
+    return str(edition.version) if edition.version else ""
+
+
 def edition_record(edition):
-    """The edition (a ``bibliography.Edition``): cited by its title, with its version and date."""
+    """The edition (a ``bibliography.Edition``): cited by its title, with its version, date and publisher."""
     return Record(
         key=edition.key,
         type="book",
         title=edition.full_title,
+        publisher=getattr(edition, "publisher", ""),
         issued=(edition.date.year, edition.date.month, edition.date.day),
-        version=str(edition.version),
+        version=_version(edition),
         url=edition.url,
     )
 
@@ -143,8 +148,9 @@ def item_record(*, key, title, author, date, url, locator, edition):
         title=title,
         authors=(author,),
         container=edition.full_title,
+        publisher=getattr(edition, "publisher", ""),
         issued=(date.year, date.month, date.day),
-        version=str(edition.version),
+        version=_version(edition),
         url=url,
         section=locator,
     )
@@ -353,7 +359,7 @@ def ris_entry(record):
     _, _, ris_type = TYPES.get(record.type, TYPES["document"])
     lines = [("TY", ris_type), ("ID", record.key)]
     for name in record.authors:
-        lines.append(("AU", name.literal or f"{name.family}, {name.given}".rstrip(", ")))
+        lines.append(("AU", name_text(name)))
     lines.append(("TI", record.title))
     lines.append(("T2", record.container))
     if record.issued:
@@ -372,3 +378,43 @@ def ris_entry(record):
 
 def ris(records):
     return "\r\n".join(ris_entry(record) for record in records)
+
+
+# --- Highwire Press meta tags ---------------------------------------------------------------------
+
+# What the consumers read (Google Scholar's inclusion guidelines; Zotero's Embedded Metadata translator):
+# citation_title, one citation_author per author ("Family, Given": Zotero splits at the comma),
+# citation_publication_date as "YYYY/MM/DD", citation_book_title for a part of a book (Zotero's book
+# section), og:type "book" for a whole book (Zotero has no Highwire tag for one: without it, a page
+# with only citation_title is saved as a journal article) and prism.edition (Zotero's edition field).
+
+
+def _highwire_date(issued):
+    return "/".join(f"{part:02d}" if index else str(part) for index, part in enumerate(issued))
+
+
+def highwire(record, *, authors_fallback="", language="en"):
+    """[(attribute, name, content)] of the ``<meta>`` tags citing ``record``.
+
+    ``authors_fallback`` names who answers for a work without authors (Google
+    Scholar takes no page without a citation_author).
+    """
+    tags = [("name", "citation_title", record.title)]
+    names = [name_text(name) for name in record.authors]
+    tags += [("name", "citation_author", name) for name in names or [authors_fallback] if name]
+    if record.issued:
+        tags += [
+            ("name", "citation_publication_date", _highwire_date(record.issued)),
+            ("name", "citation_online_date", _highwire_date(record.issued)),
+        ]
+    if record.type == "chapter" and record.container:
+        tags.append(("name", "citation_book_title", record.container))
+    for name, value in (("citation_publisher", record.publisher), ("citation_public_url", record.url),
+                        ("citation_language", language)):
+        if value:
+            tags.append(("name", name, value))
+    if record.type == "book":
+        tags.append(("property", "og:type", "book"))
+    if record.version:
+        tags.append(("name", "prism.edition", f"Version {record.version}"))
+    return tags

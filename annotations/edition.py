@@ -13,6 +13,18 @@ its source are both accepted. A signed-in contributor also sees their own
 pending items, marked as such and left unnumbered, so the public numbering is
 the same for everyone.
 
+The same assembly renders a release (``/v/<N>/``): a body is made from a
+*source* of what it shows, ``Living(essay)`` (every published item now, items the
+latest release does not show marked "new since version N") or
+``Released(release)`` (the release's stored versions, read back by
+``annotations.releases``, kept for good since a release never changes)::
+
+    body = release_page(release, mode=mode, url=edition_url)
+    page = release_page_bytes(release, mode=mode, url=edition_url, encoding="br", render=…)
+
+"Cite this edition" cites the latest release (``edition_record``), the living
+edition only before the first; ``tei_bytes`` writes either source as TEI P5.
+
 Four levels of cache, all in the ``edition`` cache (settings.CACHES):
 
 1. **Apparatus entries** (one note or correction as the apparatus shows it) and
@@ -45,27 +57,29 @@ import hashlib
 import pickle
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import urljoin
 
 import brotli
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import CharField, Max, Q
 from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
-from annotations import bibliography, rendering
+from annotations import bibliography, citation_formats, releases, rendering, tei
 from annotations.models import (
-    PUBLIC_CITATION, Annotation, Citation, Correction, CrossReference, Decision, Essay, Paragraph, Source, Status,
+    PUBLIC_CITATION, Annotation, Citation, Correction, CrossReference, Essay, Paragraph, Release, Source, Status,
 )
 
 CACHE_ALIAS = "edition"
@@ -218,33 +232,11 @@ def _in_essay(essay):
     return Q(paragraph__section__essay=essay)
 
 
-# --- the version and its citation record (the releases work replaces this part) --------------------
+# --- the version and its citation record --------------------------------------------------------------
 
 
-def edition_version(essay):
-    """The number of the essay's current version (one query).
-
-    The edition as published with its apparatus is version 1; each moderation
-    decision on this essay's notes, corrections, their citations or cited
-    sources that puts something before readers or takes it away (a move into or
-    out of "accepted") makes the next. Unlike ``Essay.revision``, the cache key,
-    it does not move when the fixtures are loaded again or an item is rejected.
-    """
-    types = ContentType.objects.get_for_models(Annotation, Correction, Citation, Source)
-    notes = Annotation.objects.filter(_in_essay(essay)).values("pk")
-    corrections = Correction.objects.filter(_in_essay(essay)).values("pk")
-    citations = Citation.objects.filter(Q(annotation__in=notes) | Q(correction__in=corrections))
-    about_this_essay = (
-        Q(content_type=types[Annotation], object_id__in=notes)
-        | Q(content_type=types[Correction], object_id__in=corrections)
-        | Q(content_type=types[Citation], object_id__in=citations.values("pk"))
-        | Q(content_type=types[Source], object_id__in=citations.values("source_id"))
-    )
-    return 1 + Decision.objects.changing_what_readers_see().filter(about_this_essay).count()
-
-
-def version_date(essay):
-    """The date of the essay's current version: its latest published note or correction (two queries)."""
+def latest_change_date(essay):
+    """When the living edition last changed: its latest published note or correction (two queries)."""
     latest = Coalesce("reviewed_at", "submitted_at")
     dates = [
         model.objects.published().filter(_in_essay(essay)).aggregate(latest=Max(latest))["latest"]
@@ -254,11 +246,64 @@ def version_date(essay):
     return timezone.localdate(max(dates)) if dates else timezone.localdate()
 
 
-def edition_record(essay, *, url):
-    """What a citation of the essay's edition needs: its title, version, date and address."""
+def release_record(essay, release, *, url):
+    """What a citation of ``release`` needs: its title, number, date and address (``url``: the edition's)."""
     return bibliography.Edition(
-        title=essay.title, version=edition_version(essay), date=version_date(essay), url=url, key=essay.slug,
+        title=release.title, version=release.number, date=timezone.localdate(release.released_at),
+        url=urljoin(url, release.get_absolute_url()), key=f"{essay.slug}-v{release.number}",
+        publisher=settings.EDITION_PUBLISHER,
     )
+
+
+def living_record(essay, *, url):
+    """The living edition at ``url``: unnumbered, dated by its latest change (two queries)."""
+    return bibliography.Edition(
+        title=essay.title, version=None, date=latest_change_date(essay), url=url, key=essay.slug,
+        publisher=settings.EDITION_PUBLISHER,
+    )
+
+
+def edition_record(essay, *, url, release=None):
+    """What a citation of the essay's edition needs: its latest release (or ``release``), as ``release_record``.
+
+    Decisions between releases do not change it. Before the first release it is
+    the living edition at ``url`` (``living_record``).
+    """
+    release = release or releases.release_latest(essay)
+    if release is None:
+        return living_record(essay, url=url)
+    return release_record(essay, release, url=url)
+
+
+def item_title(item):
+    """What a note or correction is called in a citation: “Note on ‘…’”."""
+    quoted = Truncator(" ".join(item.exact.split())).chars(80)
+    return f"Note on “{quoted}”" if isinstance(item, Annotation) else f"Correction of “{quoted}”"
+
+
+def item_citation(item, *, essay, release, url):
+    """How a published note or correction is cited: (``bibliography.Part``, ``citation_formats.Record``).
+
+    In ``release``, at its address there; with None, in the living edition at
+    its own address, unnumbered (an item new since the latest release). ``url``
+    is the edition's absolute address.
+    """
+    kind = "note" if isinstance(item, Annotation) else "correction"
+    cited_in = release_record(essay, release, url=url) if release else living_record(essay, url=url)
+    path = reverse(f"annotations:release_{kind}", args=[release.number, item.pk]) if release else reverse(
+        f"annotations:{kind}", args=[item.pk],
+    )
+    author = citation_formats.credit_name(item)
+    date = timezone.localdate(item.reviewed_at or item.submitted_at)
+    part = bibliography.Part(
+        title=item_title(item), author=citation_formats.name_text(author), date=date,
+        locator=item.paragraph.locator, url=urljoin(url, path), edition=cited_in,
+    )
+    record = citation_formats.item_record(
+        key=f"{kind}-{item.pk}" + (f"-v{release.number}" if release else ""), title=part.title, author=author,
+        date=date, url=part.url, locator=part.locator, edition=cited_in,
+    )
+    return part, record
 
 
 # --- one passage: a paragraph with its notes and corrections ---------------------------------------
@@ -351,7 +396,10 @@ _SELF = "<!--#self-->"
 def _entry_key(item, mode):
     citations = [_citation_state(citation) for citation in item.shown_citations]
     references = [_reference_state(target) for target in item.related_items]
-    return "entry:" + _digest(build().digest, mode, item.__class__.__name__, _item_state(item), citations, references)
+    where = (item.released_in, getattr(item, "new_since", None))  # its links, and its "new since" mark
+    return "entry:" + _digest(
+        build().digest, mode, item.__class__.__name__, _item_state(item), citations, references, where,
+    )
 
 
 def _entry_render(item, mode):
@@ -451,9 +499,9 @@ def _references_states(essay):
     return references
 
 
-def _published_states(essay):
-    """{paragraph pk: [(kind, item state, citation states, related items' states)]} of the published items
-    (four light queries)."""
+def _published_states(essay, marks):
+    """{paragraph pk: [(kind, item state, citation states, related items' states, "new since" mark)]} of the
+    published items (four light queries)."""
     references = _references_states(essay)
     citations = {}
     in_essay = Q(annotation__paragraph__section__essay=essay) | Q(correction__paragraph__section__essay=essay)
@@ -467,9 +515,10 @@ def _published_states(essay):
         for state in model.objects.published().filter(_in_essay(essay)).values_list(
             *ITEM_STATE, _as_text("updated_at"),
         ):
-            states.setdefault(state[1], []).append(
-                (kind, state, citations.get((kind, state[0]), []), references.get((kind, state[0]), []))
-            )
+            states.setdefault(state[1], []).append((
+                kind, state, citations.get((kind, state[0]), []), references.get((kind, state[0]), []),
+                marks.new_since(model, state[0]),
+            ))
     return states
 
 
@@ -575,10 +624,11 @@ def _passages(keys, load, *, mode):
     return {pk: found[key] for pk, key in keys.items()}
 
 
-def _published_in(paragraphs, *, also=()):
+def _published_in(paragraphs, *, marks, also=()):
     """[(paragraph, notes, corrections)] in full for ``paragraphs`` (three queries).
 
-    ``also``: a reader's own pending items to show there, their citations already attached.
+    ``marks``: which items are new since the latest release. ``also``: a reader's
+    own pending items to show there, their citations already attached.
     """
     pks = [paragraph.pk for paragraph in paragraphs]
     notes = list(Annotation.objects.published().filter(paragraph__in=pks).with_people())
@@ -586,6 +636,8 @@ def _published_in(paragraphs, *, also=()):
     scope = Q(annotation__paragraph__in=pks) | Q(correction__paragraph__in=pks)
     citations_attach(notes + corrections, scope=scope)
     related_attach(notes + corrections, scope=Q(from_note__paragraph__in=pks) | Q(from_correction__paragraph__in=pks))
+    for item in notes + corrections:
+        item.new_since = marks.new_since(type(item), item.pk)
     notes += [item for item in also if isinstance(item, Annotation)]
     corrections += [item for item in also if isinstance(item, Correction)]
     return _by_paragraph(paragraphs, notes, corrections)
@@ -663,6 +715,7 @@ class Body:
 
     parts: tuple  # bytes; the passage of a paragraph at parts[slots[pk].index]
     slots: dict  # paragraph pk → Slot
+    edition: object = None  # the bibliography.Edition it cites ("Cite this edition"), for the page's head
 
     def html(self, replacing=None):
         """The body as bytes, with ``replacing`` ({paragraph pk: bytes}) in place of the public passages."""
@@ -710,29 +763,154 @@ def _revision_key(essay, mode, url):
     return f"{essay.pk}:{essay.revision}:{essay.revised_at.timestamp()}:{mode}:{url}:{build().digest}"
 
 
-def _public_body(essay, *, mode, url):
-    """The body every reader shares: from the cache, or assembled (nine queries, three more to render passages)."""
-    key = f"body:{_revision_key(essay, mode, url)}"
+# --- what a body shows: the living edition, or a release -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Which published items the latest release does not show yet: "new since version N"."""
+
+    release: object  # the latest Release, or None before the first
+    released: frozenset  # {(model, pk)} of the notes and corrections it shows
+
+    @classmethod
+    def of(cls, essay):
+        """The marks of ``essay`` (an Essay or its state; two queries)."""
+        release = releases.release_latest(essay)
+        return cls(release=release, released=frozenset(releases.released_keys(release)) if release else frozenset())
+
+    def new_since(self, model, pk):
+        """The latest release's number if the item is new since it, else None."""
+        if self.release is None or (model, pk) in self.released:
+            return None
+        return self.release.number
+
+
+@dataclass
+class Gathered:
+    """What a body is assembled from."""
+
+    essay: object
+    sections: list
+    paragraphs: list  # in reading order, each with its section
+    keys: dict  # paragraph pk → its passage's cache key
+    load: object  # load(paragraph pks) → [(paragraph, notes, corrections)] to render
+    edition: bibliography.Edition  # what "Cite this edition" cites
+    release: object = None  # the Release shown, or None: the living edition
+    latest: object = None  # the living edition's latest Release
+    new_count: int = 0  # items new since it
+
+
+class Living:
+    """The living edition: every published item now, kept by the essay's revision."""
+
+    def __init__(self, essay):
+        self.essay = essay  # the Essay or its EssayState
+
+    def key(self, mode, url):
+        return _revision_key(self.essay, mode, url)
+
+    def gather(self, mode, url):
+        """Eleven queries (two more to render passages)."""
+        essay = self.essay if isinstance(self.essay, Essay) else Essay.objects.get(pk=self.essay.pk)
+        sections = list(essay.sections.all())
+        paragraphs = list(Paragraph.objects.filter(section__essay=essay).select_related("section"))
+        by_pk = {paragraph.pk: paragraph for paragraph in paragraphs}
+        marks = Marks.of(essay)
+        states = _published_states(essay, marks)
+        return Gathered(
+            essay=essay, sections=sections, paragraphs=paragraphs,
+            keys={paragraph.pk: _public_key(paragraph, states.get(paragraph.pk, []), mode) for paragraph in paragraphs},
+            load=lambda pks: _published_in([by_pk[pk] for pk in pks], marks=marks),
+            edition=release_record(essay, marks.release, url=url) if marks.release else living_record(essay, url=url),
+            latest=marks.release,
+            new_count=sum(1 for shown in states.values() for state in shown if state[4] is not None),
+        )
+
+
+def release_identity(release):
+    """What names a release in cache keys and ETags: its row and when it was made (a database flushed and
+    loaded again numbers its releases, and their rows, from 1 again; a shared cache would still hold the old)."""
+    return f"{release.pk}.{int(release.released_at.timestamp() * 1_000_000)}"
+
+
+class Released:
+    """A release: the edition exactly as an editor released it, kept for good (it never changes)."""
+
+    def __init__(self, release):
+        self.release = release
+
+    def key(self, mode, url):
+        return f"release:{release_identity(self.release)}:{mode}:{url}:{build().digest}"
+
+    def gather(self, mode, url):
+        """Two queries: the release's stored versions, read back (``release_snapshot``)."""
+        snapshot = release_snapshot(self.release)
+        by_pk = {paragraph.pk: paragraph for paragraph in snapshot.paragraphs}
+        return Gathered(
+            essay=snapshot.essay, sections=snapshot.sections, paragraphs=snapshot.paragraphs,
+            keys={
+                pk: "passage:" + _digest(build().digest, mode, "release", release_identity(self.release), pk) for pk in by_pk
+            },
+            load=lambda pks: _by_paragraph([by_pk[pk] for pk in pks], snapshot.notes, snapshot.corrections),
+            edition=release_record(snapshot.essay, self.release, url=url), release=self.release,
+        )
+
+
+def tei_bytes(source, *, url):
+    """The TEI P5 document of ``source`` (``Living`` or ``Released``), kept like its body (annotations.tei)."""
+    key = f"tei:{source.key('tei', url)}"
+    content = _recent_get(key) or _cache().get(key)
+    if content is None:
+        gathered = source.gather(rendering.APPARATUS, url)
+        listed = Release.objects.filter(essay_id=gathered.essay.pk).select_related("released_by").order_by("number")
+        citation = gathered.edition
+        if gathered.release is not None:
+            listed = listed.filter(number__lte=gathered.release.number)
+        else:  # the living text at its own address, after its latest release
+            latest = gathered.latest.number if gathered.latest else None
+            citation = replace(living_record(gathered.essay, url=url), version=latest)
+        content = tei.tei_document(tei.Edition(
+            essay=gathered.essay, sections=gathered.sections,
+            passages=gathered.load([paragraph.pk for paragraph in gathered.paragraphs]),
+            citation=citation, releases=list(listed), living=gathered.release is None,
+        ))
+        _cache().set(key, content, CACHE_SECONDS)
+    _remember(key, content)
+    return content
+
+
+def release_snapshot(release):
+    """``releases.snapshot_load(release)`` with short citations attached, kept (a release never changes)."""
+    key = f"snapshot:{release_identity(release)}:{build().digest}"
+    snapshot = _recent_get(key) or _cache().get(key)
+    if snapshot is None:
+        snapshot = releases.snapshot_load(release)
+        for item in snapshot.notes + snapshot.corrections:
+            for citation in item.shown_citations:
+                citation.short = bibliography.source_short(citation.source, citation.locator)
+        _cache().set(key, snapshot, CACHE_SECONDS)
+    _remember(key, snapshot)
+    return snapshot
+
+
+def _public_body(source, *, mode, url):
+    """The body every reader of ``source`` (``Living`` or ``Released``) shares: from the cache, or assembled."""
+    key = f"body:{source.key(mode, url)}"
     store = _cache()
     body = _recent_get(key) or store.get(key)
     if body is not None:
         _remember(key, body)
         return body
-    if not isinstance(essay, Essay):
-        essay = Essay.objects.get(pk=essay.pk)
-    sections = list(essay.sections.all())
-    paragraphs = list(Paragraph.objects.filter(section__essay=essay).select_related("section"))
-    by_pk = {paragraph.pk: paragraph for paragraph in paragraphs}
-    states = _published_states(essay)
-    keys = {paragraph.pk: _public_key(paragraph, states.get(paragraph.pk, []), mode) for paragraph in paragraphs}
-    passages = _passages(keys, lambda pks: _published_in([by_pk[pk] for pk in pks]), mode=mode)
-    edition = edition_record(essay, url=url)
+    gathered = source.gather(mode, url)
+    passages = _passages(gathered.keys, gathered.load, mode=mode)
+    edition = gathered.edition
 
     slots, notes_before, corrections_before = {}, 0, 0
-    for index, paragraph in enumerate(paragraphs):
+    for index, paragraph in enumerate(gathered.paragraphs):
         slots[paragraph.pk] = Slot(
             index=2 * index + 1,
-            key=keys[paragraph.pk],
+            key=gathered.keys[paragraph.pk],
             notes_before=notes_before,
             corrections_before=corrections_before,
             citation=str(bibliography.cite_chicago(edition, locator=paragraph.locator, anchor=paragraph.anchor)),
@@ -740,22 +918,25 @@ def _public_body(essay, *, mode, url):
         notes_before += passages[paragraph.pk].notes
         corrections_before += passages[paragraph.pk].corrections
     in_section = {}
-    for paragraph in paragraphs:
+    for paragraph in gathered.paragraphs:
         in_section.setdefault(paragraph.section_id, []).append(
             {"paragraph": paragraph, "slot": mark_safe(f"<!--#passage:{paragraph.pk}-->")}  # noqa: S308 - digits
         )
-    for section in sections:
+    for section in gathered.sections:
         section.blocks = [
             {"is_list": kind == Paragraph.Kind.LIST_ITEM, "passages": list(group)}
             for kind, group in groupby(in_section.get(section.pk, []), key=lambda p: p["paragraph"].kind)
         ]
     html = render_to_string("annotations/_edition_body.html", {
-        "essay": essay,
+        "essay": gathered.essay,
         "mode": mode,
         "modes": [(name, MODE_DESCRIPTIONS[name]) for name in rendering.MODES],
         "edition": edition,
         "edition_citations": bibliography.edition_citations(edition),
-        "sections": sections,
+        "release": gathered.release,
+        "latest": gathered.latest,
+        "new_count": gathered.new_count,
+        "sections": gathered.sections,
         "note_count": notes_before,
         "correction_count": corrections_before,
     })
@@ -769,7 +950,7 @@ def _public_body(essay, *, mode, url):
         if pk is not None:
             assert slots[int(pk)].index == len(parts), "passages in the body out of the paragraphs' order"
             parts.append(body.fill(int(pk), passages[int(pk)]))
-    body = Body(parts=tuple(parts), slots=slots)
+    body = Body(parts=tuple(parts), slots=slots, edition=edition)
     store.set(key, body, CACHE_SECONDS)
     _remember(key, body)
     return body
@@ -786,7 +967,7 @@ def edition_page(essay, *, mode, viewer, url):
     reader's items, so a contributor's request reads the state of their own items
     and nothing else.
     """
-    body = _public_body(essay, mode=mode, url=url)
+    body = _public_body(Living(essay), mode=mode, url=url)
     own = {pk: states for pk, states in _own_states(viewer).items() if pk in body.slots}
     if not own:
         return body.html()
@@ -799,7 +980,7 @@ def edition_page(essay, *, mode, viewer, url):
         citations_attach(notes + corrections, scope=_citations_of(notes, corrections), own_pending_by=viewer)
         related_attach(notes + corrections, scope=Q(from_note__paragraph__in=pks) | Q(from_correction__paragraph__in=pks))
         paragraphs = Paragraph.objects.filter(pk__in=pks).select_related("section")
-        return _published_in(list(paragraphs), also=notes + corrections)
+        return _published_in(list(paragraphs), marks=Marks.of(essay), also=notes + corrections)
 
     # Kept as they sit in this body (numbered, cited), so a reader's next request fills in nothing.
     store = _cache()
@@ -813,9 +994,22 @@ def edition_page(essay, *, mode, viewer, url):
     return body.html(replacing={pk: found[filled[pk]] for pk in keys})
 
 
+def body_citation(source, *, mode, url):
+    """What the body of ``source`` (``Living`` or ``Released``) cites as the edition (from the kept body)."""
+    return _public_body(source, mode=mode, url=url).edition
+
+
+def release_page(release, *, mode, url):
+    """A release's body as UTF-8 bytes in ``mode``: the same for every reader, rendered once and kept."""
+    return _public_body(Released(release), mode=mode, url=url).html()
+
+
 def frame_key(state, mode, *reader):
-    """The key of the page around the body for one reader (``reader``: what of theirs the page shows)."""
-    return f"frame:{_digest(state.pk, state.title, mode, build().digest, *reader)}"
+    """The key of the page around the body for one reader (``reader``: what of theirs the page shows).
+
+    With the revision: the page's head cites the latest release.
+    """
+    return f"frame:{_digest(state.pk, state.title, state.revision, state.revised_at, mode, build().digest, *reader)}"
 
 
 def frame_kept(key, render):
@@ -857,24 +1051,46 @@ def edition_page_bytes(state, *, mode, url, encoding, render):
     plain page the first time a reader asks for it and kept beside it, so a
     request reads one cache entry.
     """
-    key = f"page:{_revision_key(state, mode, url)}"
+    def plain():
+        essay = Essay.objects.get(pk=state.pk)
+        # What is rendered, should a decision have come between.
+        return f"page:{_revision_key(essay, mode, url)}", render(essay, edition_page(essay, mode=mode, viewer=None, url=url))
+
+    return _page_bytes(f"page:{_revision_key(state, mode, url)}", encoding=encoding, plain=plain)
+
+
+def release_page_bytes(release, *, mode, url, encoding, render):
+    """A release's whole page for anonymous readers as bytes in ``encoding``; ``render(body)`` gives the page's bytes."""
+    key = f"page:{Released(release).key(mode, url)}"
+    return _page_bytes(key, encoding=encoding, plain=lambda: (key, render(release_page(release, mode=mode, url=url))))
+
+
+def _page_bytes(key, *, encoding, plain):
+    """The page kept under ``key`` in ``encoding``; ``plain()`` gives (its key, its plain bytes) when not kept."""
     content = _recent_get(f"{key}:{encoding}")
     if content is not None:
         return content
     store = _cache()
     content = store.get(f"{key}:{encoding}")
     if content is None:
-        plain = _recent_get(f"{key}:identity") or store.get(f"{key}:identity")
-        if plain is None:
-            essay = Essay.objects.get(pk=state.pk)
-            key = f"page:{_revision_key(essay, mode, url)}"  # what is rendered, should a decision have come between
-            plain = render(essay, edition_page(essay, mode=mode, viewer=None, url=url))
-            store.set(f"{key}:identity", plain, CACHE_SECONDS)
-        content = plain if encoding == "identity" else COMPRESS[encoding](plain)
+        page = _recent_get(f"{key}:identity") or store.get(f"{key}:identity")
+        if page is None:
+            key, page = plain()
+            store.set(f"{key}:identity", page, CACHE_SECONDS)
+        content = page if encoding == "identity" else COMPRESS[encoding](page)
         if encoding != "identity":
             store.set(f"{key}:{encoding}", content, CACHE_SECONDS)
     _remember(f"{key}:{encoding}", content)
     return content
+
+
+def release_etag(release, mode):
+    """A release page's ETag: the release, the mode and the deployment (its text never changes)."""
+    return f'W/"release.{release_identity(release)}.{mode}.{build().digest}"'
+
+
+def release_last_modified(release):
+    return max(release.released_at.replace(microsecond=0), build().time)
 
 
 def page_kept(state, *, mode, url, encoding):

@@ -35,6 +35,24 @@ from markdownx.models import MarkdownxField
 EDITORS_CREDIT = "The editors"
 
 
+def edition_path(released_in=None):
+    """The edition's address, or that of the release numbered ``released_in``."""
+    if released_in:
+        return reverse("annotations:release", args=[released_in])
+    return reverse("annotations:edition")
+
+
+class AsReleased:
+    """What an instance read back from a release knows of it (annotations.releases).
+
+    ``released_in`` is that release's number (None for the living edition's rows):
+    the instance's addresses are then the release's own, so a page of version 2
+    links to version 2's notes, paragraphs and bibliography.
+    """
+
+    released_in = None
+
+
 class URLField(models.URLField):
     """A URL field whose forms read a bare domain as https:// (Django 6's default)."""
 
@@ -43,7 +61,7 @@ class URLField(models.URLField):
         return super().formfield(**kwargs)
 
 
-class Essay(models.Model):
+class Essay(AsReleased, models.Model):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True)
     source_site = models.CharField("original published by", max_length=200, blank=True)
@@ -69,7 +87,7 @@ class Essay(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("annotations:edition")
+        return edition_path(self.released_in)
 
     def save(self, *args, **kwargs):
         # Saving an instance read before a bump must not write an older
@@ -87,7 +105,7 @@ class Essay(models.Model):
         Essay.objects.update(revision=F("revision") + 1, revised_at=timezone.now())
 
 
-class Section(models.Model):
+class Section(AsReleased, models.Model):
     class Level(models.IntegerChoices):
         SECTION = 1, "section"
         SUBSECTION = 2, "subsection"
@@ -118,10 +136,10 @@ class Section(models.Model):
         return self.position
 
     def get_absolute_url(self):
-        return f"{reverse('annotations:edition')}#{self.anchor}"
+        return f"{edition_path(self.released_in)}#{self.anchor}"
 
 
-class Paragraph(models.Model):
+class Paragraph(AsReleased, models.Model):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", "paragraph"
         LIST_ITEM = "list_item", "list item"
@@ -166,7 +184,7 @@ class Paragraph(models.Model):
         return f"§ {self.section.position} ¶ {self.position}"
 
     def get_absolute_url(self):
-        return f"{reverse('annotations:edition')}#{self.anchor}"
+        return f"{edition_path(self.released_in)}#{self.anchor}"
 
 
 class Status(models.TextChoices):
@@ -399,7 +417,7 @@ class Certainty(models.TextChoices):
     LOW = "low", "low"
 
 
-class Assessed(models.Model):
+class Assessed(AsReleased, models.Model):
     """What a scholarly apparatus records of a note or a correction besides its text.
 
     ``certainty``, and responsibility: who proposed it and who checked it (TEI
@@ -438,7 +456,7 @@ class Assessed(models.Model):
     @property
     def edition_url(self):
         """The item's place in the edition (its entry beside the paragraph)."""
-        return f"{reverse('annotations:edition')}#{self.entry_anchor}"
+        return f"{edition_path(self.released_in)}#{self.entry_anchor}"
 
     @property
     def proposer(self):
@@ -478,6 +496,8 @@ class Annotation(Assessed, Moderated, Anchored):
         return f"Note {self.pk} on “{self.exact[:40]}”"
 
     def get_absolute_url(self):
+        if self.released_in:
+            return reverse("annotations:release_note", args=[self.released_in, self.pk])
         return reverse("annotations:note", args=[self.pk])
 
     @property
@@ -537,6 +557,8 @@ class Correction(Assessed, Moderated, Anchored):
         return f"Correction {self.pk}: “{self.exact[:30]}” → “{self.replacement[:30]}”"
 
     def get_absolute_url(self):
+        if self.released_in:
+            return reverse("annotations:release_correction", args=[self.released_in, self.pk])
         return reverse("annotations:correction", args=[self.pk])
 
     @property
@@ -572,7 +594,7 @@ class Correction(Assessed, Moderated, Anchored):
         ]
 
 
-class Source(Moderated):
+class Source(AsReleased, Moderated):
     """A bibliographic record."""
 
     class Kind(models.TextChoices):
@@ -608,7 +630,7 @@ class Source(Moderated):
         return f"{lead} ({self.year})" if self.year else lead
 
 
-class Citation(Moderated):
+class Citation(AsReleased, Moderated):
     """A note or a correction citing a source, with an optional locator."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -642,8 +664,15 @@ class Citation(Moderated):
     def item(self):
         return self.annotation or self.correction
 
+    @property
+    def bibliography_url(self):
+        """Its source's entry in the bibliography (of the release it was read from, if any)."""
+        if self.released_in:
+            return f"{reverse('annotations:release_sources', args=[self.released_in])}#source-{self.source_id}"
+        return f"{reverse('annotations:sources')}#source-{self.source_id}"
 
-class CrossReference(models.Model):
+
+class CrossReference(AsReleased, models.Model):
     """“See also”: a note or correction pointing readers to a related one (e.g. three items on one treaty clause).
 
     Shown on the item while the related one is public; not moderated, since only
@@ -915,3 +944,57 @@ class LoadedRow(models.Model):
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id}, loaded {self.loaded_at:%Y-%m-%d %H:%M}"
+
+
+class Release(models.Model):
+    """A citable version of the edition: exactly what readers saw when an editor released it.
+
+    Not a copy of the page: ``items`` lists the django-reversion ``Version`` of
+    each thing readers saw (the essay, its sections and paragraphs, the published
+    notes and corrections, their public citations and cited sources, the
+    cross-references between them), and ``annotations.releases`` reads the
+    release back from them. An unchanged item shares its stored version with
+    every release that shows it.
+    """
+
+    essay = models.ForeignKey(Essay, on_delete=models.PROTECT, related_name="releases", editable=False)
+    number = models.PositiveIntegerField(editable=False)
+    title = models.CharField("the edition's title as released", max_length=300, editable=False)
+    summary = models.TextField(help_text="What this version adds, changes or withdraws, in a sentence or two; readers see it.")
+    released_at = models.DateTimeField(default=timezone.now, editable=False)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    # The names the frozen items credit, as they were: {user id: [username, first name, last name]}.
+    people = models.JSONField(default=dict, editable=False)
+    # What it added, changed and withdrew since the release before (annotations.releases.Changes.counts).
+    counts = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        ordering = ["essay", "number"]
+        get_latest_by = "number"
+        constraints = [models.UniqueConstraint(fields=["essay", "number"], name="release_unique_number")]
+
+    def __str__(self):
+        return f"Version {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("annotations:release", args=[self.number])
+
+
+class ReleaseItem(models.Model):
+    """One thing a release shows: which stored version of which row."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="items")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    # PROTECT: a revision a release stands on cannot be deleted (reversion's deleterevisions refuses).
+    version = models.ForeignKey("reversion.Version", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "content_type", "object_id"], name="release_item_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.release}: {self.content_type.model} {self.object_id}"

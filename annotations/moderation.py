@@ -61,6 +61,7 @@ from annotations.models import (
     Citation,
     Claim,
     Correction,
+    CrossReference,
     Decision,
     Essay,
     Flag,
@@ -281,14 +282,17 @@ def _versioned_write(model, seen, *, changes, statuses=None, now=None):
 # --- History (django-reversion), written in bulk --------------------------------------------------------------
 
 HISTORY_FORMAT = "json"
-HISTORY_MODELS = (Annotation, Correction, Source, Citation, Paragraph, Section, Essay)
+# Releases (annotations.releases) are lists of these stored versions.
+HISTORY_MODELS = (Annotation, Correction, Source, Citation, Paragraph, Section, CrossReference, Essay)
 
 
 def history_register():
     """Keep a viewable history of every change to these (django-reversion); called from AppConfig.ready()."""
     for model in HISTORY_MODELS:
         if not reversion.is_registered(model):
-            reversion.register(model, format=HISTORY_FORMAT)
+            # The essay's revision moves with every decision: a cache key, not part of the text.
+            exclude = tuple(Essay.CACHE_STATE) if model is Essay else ()
+            reversion.register(model, format=HISTORY_FORMAT, exclude=exclude)
 
 
 def _snapshots(objects):
@@ -301,7 +305,8 @@ def _snapshots(objects):
     data = {}
     for model in {type(obj) for obj in objects}:
         of_model = [obj for obj in objects if type(obj) is model]
-        for obj, entry in zip(of_model, serializers.serialize("python", of_model)):
+        fields = reversion.revisions._get_options(model).fields  # what reversion itself would store
+        for obj, entry in zip(of_model, serializers.serialize("python", of_model, fields=fields)):
             data[id(obj)] = json.dumps([entry], cls=DjangoJSONEncoder)
     return [
         Version(

@@ -89,8 +89,8 @@ def _escape(value):
     return html.escape(value, quote=True)
 
 
-def _applied_corrections(spans):
-    """The corrections that go into the text: no two of them overlap."""
+def corrections_applied(spans):
+    """The corrections that go into the text: no two of them overlap (the TEI export applies the same ones)."""
     applied, last_end = [], -1
     for span in sorted((s for s in spans if s.kind == CORRECTION), key=lambda s: (s.start, s.end)):
         if span.start >= last_end:
@@ -173,7 +173,7 @@ def _marker_point(note, corrections):
 
 def reading_positions(spans):
     """Where a reader meets each span: a note at its marker, a correction where its words start ({key: offset})."""
-    corrections = _applied_corrections(spans)
+    corrections = corrections_applied(spans)
     return {
         span.key: _marker_point(span, corrections) if span.kind == NOTE else span.start
         for span in spans
@@ -191,7 +191,7 @@ def span_numbers(spans, *, first_number=1, first_correction_number=1):
     """
     spans = list(spans)
     input_order = {id(span): index for index, span in enumerate(spans)}
-    corrections = _applied_corrections(spans)
+    corrections = corrections_applied(spans)
     notes = sorted(
         (span for span in spans if span.kind == NOTE),
         key=lambda n: (_marker_point(n, corrections), n.start, input_order[id(n)]),
@@ -221,7 +221,7 @@ def render_paragraph(text, spans, *, mode=APPARATUS, first_number=1, first_corre
     spans = list(spans)
     _validate(text, spans, mode)
     notes = [span for span in spans if span.kind == NOTE]
-    corrections = _applied_corrections(spans)
+    corrections = corrections_applied(spans)
     numbers = span_numbers(spans, first_number=first_number, first_correction_number=first_correction_number)
     input_order = {id(span): index for index, span in enumerate(spans)}
 

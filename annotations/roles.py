@@ -7,7 +7,8 @@ and resolve readers' flags, view contributors and change their standing
 (suspend, reinstate, revoke or restore trust), keep the site's reason templates,
 and view the essay and the decision log. No user administration, no editing of
 the essay's text. Editors may in addition edit the essay's attribution and
-introduction, its headings, and repair paragraph text.
+introduction, its headings, repair paragraph text, and release a version of the
+edition (annotations.releases).
 
 ``groups_ensure`` is run by data migration 0002 and again after every
 ``migrate`` or ``flush`` (post_migrate, see apps.py), so the groups are never
@@ -32,6 +33,7 @@ EDITOR_PERMISSIONS = MODERATOR_PERMISSIONS + [
     ("essay", ["change"]),
     ("section", ["change"]),
     ("paragraph", ["change"]),
+    ("release", ["view", "add"]),
 ]
 GROUPS = {"Moderators": MODERATOR_PERMISSIONS, "Editors": EDITOR_PERMISSIONS}
 

@@ -1,14 +1,15 @@
 """
 What crawlers should find: /sitemap.xml through django.contrib.sitemaps, one
-Sitemap class per kind of public page. To list another kind (a release of the
-edition, say), write its class and add it to SITEMAPS.
+Sitemap class per kind of public page (the edition, its bibliography, each
+published note's and correction's permalink, each release). To list another
+kind, write its class and add it to SITEMAPS.
 """
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from annotations.models import Annotation, Correction, Essay
-from annotations.edition import version_date
+from annotations.edition import latest_change_date
+from annotations.models import Annotation, Correction, Essay, Release
 
 
 class _PageSitemap(Sitemap):
@@ -24,7 +25,7 @@ class _PageSitemap(Sitemap):
         return reverse(name)
 
     def lastmod(self, name):
-        return version_date(self.essay)
+        return latest_change_date(self.essay)
 
 
 class EditionSitemap(_PageSitemap):
@@ -58,9 +59,23 @@ class CorrectionSitemap(_ItemSitemap):
     model = Correction
 
 
+class ReleaseSitemap(Sitemap):
+    """Every release of the edition (``/v/<N>/``), which never changes once made."""
+
+    priority = 0.7
+
+    def items(self):
+        essay = Essay.objects.first()
+        return Release.objects.filter(essay=essay).order_by("number") if essay else Release.objects.none()
+
+    def lastmod(self, release):
+        return release.released_at
+
+
 SITEMAPS = {
     "edition": EditionSitemap,
     "sources": SourcesSitemap,
     "notes": NoteSitemap,
     "corrections": CorrectionSitemap,
+    "releases": ReleaseSitemap,
 }

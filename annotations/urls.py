@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from annotations import feeds
-from annotations.views import citations, contribute, export, flags, reading, resubmit, search
+from annotations.views import citations, contribute, export, flags, reading, releases, resubmit, search, tei
 
 app_name = "annotations"
 register_converter(citations.FormatConverter, "citation_format")
@@ -21,6 +21,28 @@ urlpatterns = [
         "corrections/<int:pk>/citation.<citation_format:format>",
         citations.CorrectionDownloadView.as_view(),
         name="correction_download",
+    ),
+    path("edition.tei.xml", tei.EditionTEIView.as_view(), name="edition_tei"),
+    # Versions: the changelog and each release as it was, with its own permalinks, citations and files.
+    path("versions/", releases.VersionsView.as_view(), name="versions"),
+    path("v/<int:number>/", releases.ReleaseView.as_view(), name="release"),
+    path("v/<int:number>/changes/", releases.ReleaseChangesView.as_view(), name="release_changes"),
+    path("v/<int:number>/sources/", releases.ReleaseSourcesView.as_view(), name="release_sources"),
+    path("v/<int:number>/notes/<int:pk>/", releases.ReleaseNoteView.as_view(), name="release_note"),
+    path("v/<int:number>/corrections/<int:pk>/", releases.ReleaseCorrectionView.as_view(), name="release_correction"),
+    path("v/<int:number>/edition.tei.xml", tei.ReleaseTEIView.as_view(), name="release_tei"),
+    path(
+        "v/<int:number>/edition.<citation_format:format>", citations.ReleaseEditionDownloadView.as_view(),
+        name="release_edition_download",
+    ),
+    path(
+        "v/<int:number>/notes/<int:pk>/citation.<citation_format:format>", citations.ReleaseNoteDownloadView.as_view(),
+        name="release_note_download",
+    ),
+    path(
+        "v/<int:number>/corrections/<int:pk>/citation.<citation_format:format>",
+        citations.ReleaseCorrectionDownloadView.as_view(),
+        name="release_correction_download",
     ),
     path("search/", search.SearchView.as_view(), name="search"),
     # Readers' flags on published items.

@@ -14,14 +14,13 @@ the ratio. Not a test: figures vary with the machine.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.database import database_setup  # noqa: E402 - the project's root first
 
 QUERIES = [
     ("a rare phrase (one note)", "Note 4242"),
@@ -32,15 +31,6 @@ QUERIES = [
     ("20 different common words", "the Soviet Union and Germany in League of Nations was policy with France Britain war "
                                   "pact Stalin Hitler Poland for"),
 ]
-
-
-def setup(database_url):
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "essay_site.settings"
-    os.environ["DATABASE_URL"] = database_url
-    import django
-
-    django.setup()
 
 
 def seed(*, notes, corrections):
@@ -91,12 +81,7 @@ def main():
     parser.add_argument("--corrections", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=15)
     options = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    database_url = os.environ.get("BENCH_DATABASE_URL")
-    if not database_url:
-        (OUT / "search.sqlite3").unlink(missing_ok=True)
-        database_url = f"sqlite:///{OUT / 'search.sqlite3'}"
-    setup(database_url)
+    database_setup("search")
     from django.db import connection
 
     from annotations import search

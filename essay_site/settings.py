@@ -188,6 +188,12 @@ else:
 # to that question is a 304 unless the revision has moved.
 EDITION_MAX_AGE = int(os.environ.get("EDITION_MAX_AGE", "60"))
 EDITION_SHARED_MAX_AGE = int(os.environ.get("EDITION_SHARED_MAX_AGE", "60"))
+# A release (/v/<N>/) never changes: browsers and shared caches may keep it this long (a day by
+# default, so a deployment's new templates reach its readers by the next day).
+RELEASE_MAX_AGE = int(os.environ.get("RELEASE_MAX_AGE", str(60 * 60 * 24)))
+# Who publishes the edition, as its citations name it (citation_publisher, BibTeX, RIS, CSL, TEI).
+EDITION_PUBLISHER = os.environ.get("EDITION_PUBLISHER", "The editors")
+
 RATELIMIT_USE_CACHE = "ratelimit"
 
 # django-axes refuses a log-in to an account after too many failures, before

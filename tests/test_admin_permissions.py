@@ -10,6 +10,7 @@ is deleted and contributions are not added through the admin, for anyone).
 import pytest
 from django.contrib.auth.models import Group
 
+from annotations import releases
 from annotations.models import Annotation, Contributor, Correction, Essay, Flag, ReasonTemplate, Section, Source, Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source, make_user
 from tests.moderation_support import ROLES, client_as
@@ -37,6 +38,7 @@ def objects(db):
         "citation": citation,
         "source": citation.source,
         "decision": None,
+        "release": releases.release_make(Essay.objects.get(), editor=None, summary="The first version."),
         "user": make_user("someone-else"),
         "group": Group.objects.get(name="Moderators"),
         "flag": Flag.objects.create(annotation=make_note(paragraph, "Genoa"), flagged_by=make_user("a-reader"),
@@ -69,6 +71,8 @@ PAGES = [
     *[(model, "delete", NOBODY) for model in ("annotation", "correction", "citation", "source", "essay",
                                                 "section", "paragraph")],
     *[(model, page, SUPERUSER) for model in ("user", "group") for page in ("changelist", "change", "add")],
+    *[("release", page, EDITORS) for page in ("changelist", "add", "change")],
+    ("release", "delete", NOBODY),
 ]
 
 
@@ -205,10 +209,10 @@ def test_moderators_group_has_exactly_the_review_permissions():
     }
 
 
-def test_editors_group_adds_the_essay_headings_and_text():
+def test_editors_group_adds_the_essay_headings_text_and_releases():
     moderators = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
     editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
-    assert editors - moderators == {"change_essay", "change_section", "change_paragraph"}
+    assert editors - moderators == {"change_essay", "change_section", "change_paragraph", "view_release", "add_release"}
 
 
 def test_superuser_may_add_a_source_to_the_bibliography(client):

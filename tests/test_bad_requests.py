@@ -132,7 +132,7 @@ def test_a_log_in_with_a_user_name_longer_than_any_account_is_refused_not_a_serv
 
 
 @pytest.mark.parametrize("charset", ["rot13", "hex"])
-def test_the_site_application_answers_a_query_in_a_codec_that_is_no_text_encoding_with_a_400(charset):
+def test_the_site_application_answers_a_query_in_a_codec_that_is_no_text_encoding_with_a_400(charset, db):
     # Django itself fails while building such a request (before any middleware): essay_site/wsgi.py builds it.
     from essay_site.wsgi import application
 

@@ -168,15 +168,18 @@ def test_citation_keys_are_made_from_the_record_and_told_apart(db):
 
 
 def test_the_edition_downloads_match_cite_this_edition(client, seeded_essay):
+    from annotations import releases
+
+    releases.release_first_ensure(seeded_essay)
     page = client.get(reverse("annotations:edition")).content.decode()
     for suffix in ("bib", "ris", "json"):
         assert f'href="/edition.{suffix}"' in page
     (item,) = _csl(client.get("/edition.json"))
     assert item["type"] == "book" and item["title"].startswith(seeded_essay.title)
-    assert item["URL"] == "http://testserver/" and item["version"] == "1"
+    assert item["URL"] == "http://testserver/v/1/" and item["version"] == "1"
     (entry,) = _bibtex(client.get("/edition.bib"))
-    assert entry.entry_type == "misc" and entry.key == seeded_essay.slug
-    assert entry.fields_dict["version"].value == "1"
+    assert entry.entry_type == "misc" and entry.key == f"{seeded_essay.slug}-v1"
+    assert entry.fields_dict["version"].value == "1" and entry.fields_dict["publisher"].value == "The editors"
     (record,) = _ris(client.get("/edition.ris"))
     assert record["type_of_reference"] == "BOOK" and record["edition"] == "Version 1"
 

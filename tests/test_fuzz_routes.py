@@ -29,7 +29,7 @@ from django.urls.exceptions import Resolver404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotations import moderation
+from annotations import moderation, releases
 from annotations.models import Status
 from tests.factories import make_citation, make_correction, make_note, make_paragraph, make_source
 from tests.moderation_support import make_role_user
@@ -168,11 +168,12 @@ def site_data(db):
     paragraph = make_paragraph("The Treaty of Rapallo was signed in 1922 at Genoa, and Litvinov became Commissar in 1930.")
     note = make_note(paragraph, "Rapallo", status=Status.PENDING, submitted_by=contributor)
     published = make_note(paragraph, "Genoa", status=Status.ACCEPTED, submitted_by=contributor)
-    correction = make_correction(paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="language")
+    correction = make_correction(paragraph, "1922", status=Status.PENDING, submitted_by=contributor, category="spelling")
     make_citation(published, make_source(), status=Status.ACCEPTED, submitted_by=contributor)
     make_citation(note, make_source(title="A pending source", status=Status.PENDING, submitted_by=contributor),
                   status=Status.PENDING, submitted_by=contributor)
     moderation.item_approve(correction, moderator=moderator, reason="Right.")
+    releases.release_make(paragraph.section.essay, editor=None, summary="Version 1.")  # /v/1/ and its pages
     users = {"anonymous": None, "contributor": contributor, "moderator": moderator, "superuser": make_role_user("superuser")}
     return users
 

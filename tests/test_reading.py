@@ -427,41 +427,17 @@ def test_sources_page_lists_each_cited_source_once_with_what_cites_it(client, db
 
 
 def test_cite_this_edition_gives_four_styles_with_the_version(client, seeded_essay):
+    from annotations import releases
+
+    releases.release_first_ensure(seeded_essay)
     html = page(client)
     section = html.split('id="cite"')[1]
     for style in ("APA", "MLA", "Chicago", "BibTeX"):
         assert f"<dt>{style}</dt>" in section
-    assert "(Version 1)" in section  # as published, before any moderation decision
-    assert f"@misc{{{seeded_essay.slug}," in section
+    assert "(Version 1)" in section  # the first release (tests/test_releases.py: what moves it)
+    assert f"@misc{{{seeded_essay.slug}-v1," in section
     assert "The Evaluation of Soviet Foreign Policy in the Interwar Period: An Annotated Edition" in section
     assert 'class="copy-button"' in section and "hidden>" in section  # revealed by script only
-
-
-def test_the_edition_version_moves_only_when_what_readers_see_changes(client, seeded_essay):
-    from django.core.management import call_command
-
-    def version():
-        return re.search(r"\(Version (\d+)\)", page(client)).group(1)
-
-    moderator = make_user("mod", groups=["Moderators"])
-    paragraph = seeded_essay.sections.get(position=1).paragraphs.get(position=1)
-    assert version() == "1"
-    call_command("load_edition", verbosity=0)
-    moderation.item_reject(make_note(paragraph, "November 1917", status=Status.PENDING), moderator=moderator, reason="No.")
-    assert version() == "1"
-    moderation.item_approve(make_note(paragraph, "autumn of 1941", status=Status.PENDING), moderator=moderator)
-    assert version() == "2"
-
-
-def test_the_edition_version_counts_decisions_on_this_essay_only(client, seeded_essay):
-    from annotations.edition import edition_version
-    from tests.factories import make_essay
-
-    moderator = make_user("mod", groups=["Moderators"])
-    other = make_paragraph(essay=make_essay(title="Another essay", slug="another"))
-    moderation.item_approve(make_note(other, "Rapallo", status=Status.PENDING), moderator=moderator)
-    assert edition_version(seeded_essay) == 1
-    assert edition_version(other.section.essay) == 2
 
 
 def test_cite_this_passage_carries_the_paragraphs_locator_and_anchor(client, seeded_essay):

@@ -4,20 +4,19 @@ or correction as CSL-JSON, BibTeX and RIS (``annotations.citation_formats``).
 
 ``/sources.<format>`` lists exactly the sources ``/sources/`` lists
 (``Source.objects.in_bibliography()``), in the same order; ``/edition.<format>``
-cites the edition as "Cite this edition" does; ``/notes/<id>/citation.<format>``
-and ``/corrections/<id>/citation.<format>`` cite one published item as a part of
-the edition, with its locator.
+cites the edition as "Cite this edition" does (its latest release);
+``/notes/<id>/citation.<format>`` and ``/corrections/<id>/citation.<format>``
+cite one published item as a part of the edition, with its locator, as its page
+does. Under ``/v/<N>/`` the same files cite release N and its items.
 """
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import Truncator
 from django.views import View
 
-from annotations import bibliography, citation_formats, edition
-from annotations.models import Annotation, Correction, Essay, Source
+from annotations import bibliography, citation_formats, edition, releases
+from annotations.models import Annotation, Correction, Essay, Release, Source
 
 # The URL's format → (its name for people, the writer, the media type).
 FORMATS = {
@@ -39,9 +38,13 @@ class FormatConverter:
         return value
 
 
+def edition_url(request):
+    return request.build_absolute_uri(reverse("annotations:edition"))
+
+
 def edition_citation_record(request, essay):
-    """The edition as "Cite this edition" cites it (``edition.edition_record``)."""
-    return edition.edition_record(essay, url=request.build_absolute_uri(reverse("annotations:edition")))
+    """The edition as "Cite this edition" cites it: its latest release (``edition.edition_record``)."""
+    return edition.edition_record(essay, url=edition_url(request))
 
 
 def _download(records, *, format, filename):
@@ -75,44 +78,65 @@ class EditionDownloadView(View):
 
 
 class _ItemDownloadView(View):
-    model = None
-    key_prefix = ""
+    """A published note or correction, cited as its permalink page cites it (``edition.item_citation``)."""
 
-    def title(self, item):
-        raise NotImplementedError
+    model = None
 
     def get(self, request, pk, format):
         item = get_object_or_404(
             self.model.objects.published().select_related("paragraph__section__essay", "submitted_by"), pk=pk
         )
-        edition = edition_citation_record(request, item.paragraph.section.essay)
-        record = citation_formats.item_record(
-            key=f"{self.key_prefix}-{item.pk}",
-            title=self.title(item),
-            author=citation_formats.credit_name(item),
-            date=timezone.localdate(item.reviewed_at or item.submitted_at),
-            url=request.build_absolute_uri(item.get_absolute_url()),
-            locator=item.paragraph.locator,
-            edition=edition,
-        )
+        essay = item.paragraph.section.essay
+        latest = releases.release_latest(essay)
+        cited_in = latest if latest is not None and releases.release_shows(latest, item) else None
+        _, record = edition.item_citation(item, essay=essay, release=cited_in, url=edition_url(request))
         return _download([record], format=format, filename=record.key)
-
-
-def _quoted(words):
-    return Truncator(" ".join(words.split())).chars(80)
 
 
 class NoteDownloadView(_ItemDownloadView):
     model = Annotation
-    key_prefix = "note"
-
-    def title(self, item):
-        return f"Note on “{_quoted(item.exact)}”"
 
 
 class CorrectionDownloadView(_ItemDownloadView):
     model = Correction
-    key_prefix = "correction"
 
-    def title(self, item):
-        return f"Correction of “{_quoted(item.exact)}”"
+
+# --- a release's citations -----------------------------------------------------------------------------
+
+
+def release_of(number):
+    """The release ``number`` of the edition's essay (the one the reading pages show), or 404."""
+    state = edition.essay_state()
+    release = Release.objects.filter(essay_id=state.pk, number=number).first() if state else None
+    if release is None:
+        raise Http404(f"The edition has no version {number}.")
+    return release
+
+
+class ReleaseEditionDownloadView(View):
+    def get(self, request, number, format):
+        release = release_of(number)
+        snapshot = edition.release_snapshot(release)
+        record = edition.release_record(snapshot.essay, release, url=edition_url(request))
+        return _download([citation_formats.edition_record(record)], format=format, filename=record.key)
+
+
+class _ReleaseItemDownloadView(View):
+    model = None
+
+    def get(self, request, number, pk, format):
+        release = release_of(number)
+        snapshot = edition.release_snapshot(release)
+        item = snapshot.item(self.model, pk)
+        if item is None:
+            raise Http404(f"Version {number} has no such {self.model._meta.verbose_name}.")
+        _, record = edition.item_citation(item, essay=snapshot.essay, release=release, url=edition_url(request))
+        return _download([record], format=format, filename=record.key)
+
+
+class ReleaseNoteDownloadView(_ReleaseItemDownloadView):
+    model = Annotation
+
+
+class ReleaseCorrectionDownloadView(_ReleaseItemDownloadView):
+    model = Correction

@@ -19,6 +19,7 @@ so that choosing a mode costs no session row and an anonymous request no
 session read): ``?mode=`` sets it, and the address without it reads it.
 """
 
+import copy
 from functools import cache
 
 from django.conf import settings
@@ -37,9 +38,13 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from annotations import apparatus_list, bibliography, edition, rendering
+from annotations import apparatus_list, bibliography, citation_formats, edition, releases, rendering
 from annotations.http import encoding_choose
-from annotations.models import Annotation, Citation, Correction, Essay, Status
+from annotations.models import EDITORS_CREDIT, Annotation, Citation, Correction, Essay, Status
+from annotations.views.citations import FORMATS
+
+# The citation files a permalink offers, in the order shown.
+CITATION_FILES = {suffix: FORMATS[suffix] for suffix in ("bib", "ris", "json")}
 
 MODE_COOKIE = "reading_mode"
 BODY_MARK = "<!--#edition-body-->"
@@ -96,12 +101,25 @@ def reader_may_be_personal(request):
     return request.user.is_authenticated or len(messages.get_messages(request)) > 0
 
 
+def citation_meta(record):
+    """The page's Highwire Press and OpenGraph tags for a citation record (``citation_formats.Record``)."""
+    return citation_formats.highwire(record, authors_fallback=EDITORS_CREDIT)
+
+
 class EditionView(View):
     """The edition on one page, in the reader's chosen mode."""
 
     template_name = "annotations/edition.html"
 
-    def get(self, request):
+    @property
+    def max_age(self):
+        return settings.EDITION_MAX_AGE
+
+    @property
+    def shared_max_age(self):
+        return settings.EDITION_SHARED_MAX_AGE
+
+    def get(self, request, **kwargs):
         try:
             requested = mode_requested(request)
         except UnknownMode as error:
@@ -111,33 +129,44 @@ class EditionView(View):
                 status=400,
             )
         mode = requested or mode_remembered(request) or rendering.APPARATUS
-        # Read once per request: AnonymousEditionMiddleware may have read it already.
-        state = request.essay_state if hasattr(request, "essay_state") else edition.essay_state()
-        if state is None:
+        shown = self.shown(request, **kwargs)
+        if shown is None:
             response = render(request, self.template_name, {"essay": None, "mode": mode})
         elif reader_may_be_personal(request):
-            response = self.personal(request, state, mode)
+            response = self.personal(request, shown, mode)
         else:
-            response = self.anonymous(request, state, mode)
+            response = self.anonymous(request, shown, mode)
         mode_remember(response, request, requested)
         if response.has_header("ETag"):  # an anonymous reader's page
             # One that sets the mode cookie is this reader's: never kept by a shared cache.
             response.headers["Cache-Control"] = (
-                f"private, max-age={settings.EDITION_MAX_AGE}" if response.cookies
-                else f"public, max-age={settings.EDITION_MAX_AGE}, s-maxage={settings.EDITION_SHARED_MAX_AGE}"
+                f"private, max-age={self.max_age}" if response.cookies
+                else f"public, max-age={self.max_age}, s-maxage={self.shared_max_age}"
             )
             response.headers["Vary"] = "Cookie, Accept-Encoding"
         else:
             patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         return response
 
+    def shown(self, request):
+        """What the page shows: the essay's state (read once per request: AnonymousEditionMiddleware may have)."""
+        return request.essay_state if hasattr(request, "essay_state") else edition.essay_state()
+
+    def cited(self, request, state, mode):
+        """What the page's head says of it: what its body cites, as tags, and its canonical address."""
+        url = self.edition_url(request)
+        record = edition.body_citation(edition.Living(state), mode=mode, url=url)
+        return {"citation_meta": citation_meta(citation_formats.edition_record(record)), "canonical": url}
+
     def page(self, request, context, body, *, frame_key=None):
         """The page's bytes around the body's (rendering the template around a megabyte would copy it many times).
 
+        ``context`` is the template's, or a function giving it (called only when the frame is rendered);
         ``frame_key``: what the page around the body may be kept under, if anything.
         """
         def frame():
-            html = render_to_string(self.template_name, {**context, "body": mark_safe(BODY_MARK)}, request)
+            values = context() if callable(context) else context
+            html = render_to_string(self.template_name, {**values, "body": mark_safe(BODY_MARK)}, request)
             head, mark, tail = html.partition(BODY_MARK)
             assert mark, f"{self.template_name} does not show the body"
             return head.encode(), tail.encode()
@@ -147,8 +176,12 @@ class EditionView(View):
 
     def personal(self, request, state, mode):
         body = edition.edition_page(state, mode=mode, viewer=request.user, url=self.edition_url(request))
+
+        def context():
+            return {"essay": state, "mode": mode, **self.cited(request, state, mode)}
+
         return HttpResponse(self.page(
-            request, {"essay": state, "mode": mode}, body, frame_key=self.personal_frame_key(request, state, mode),
+            request, context, body, frame_key=self.personal_frame_key(request, state, mode),
         ))
 
     @staticmethod
@@ -174,6 +207,7 @@ class EditionView(View):
                 # Nothing of this request's reader: the page is every anonymous reader's.
                 return self.page(request, {
                     "essay": essay, "mode": mode, "user": AnonymousUser(), "messages": (), "login_next": mode_path(mode),
+                    **self.cited(request, essay, mode),
                 }, body)
 
             response = self.page_response(edition.edition_page_bytes(
@@ -253,11 +287,41 @@ class EditionView(View):
 
     @staticmethod
     def edition_url(request):
-        return request.build_absolute_uri(edition_path())
+        return edition_url_of(request)
+
+
+def item_cited_context(request, item, *, essay, release):
+    """What a permalink page shows and says of its item's citation: the text, the files, the head's tags.
+
+    ``release``: the release it is cited in (None: the living edition, unnumbered).
+    """
+    part, record = edition.item_citation(item, essay=essay, release=release, url=edition_url_of(request))
+    kind = "note" if isinstance(item, Annotation) else "correction"
+    if release is None:
+        route, args = f"annotations:{kind}_download", [item.pk]
+    else:
+        route, args = f"annotations:release_{kind}_download", [release.number, item.pk]
+    return {
+        "item_citation": bibliography.cite_part(part),
+        "citation_files": [
+            (label, reverse(route, args=[*args, suffix]), media_type.split(";")[0])
+            for suffix, (label, _, media_type) in CITATION_FILES.items()
+        ],
+        "citation_meta": citation_meta(record),
+        "canonical": request.build_absolute_uri(item.get_absolute_url()),
+    }
+
+
+def edition_url_of(request):
+    return request.build_absolute_uri(edition_path())
 
 
 class _ItemPermalinkView(DetailView):
-    """One note or correction in the context of its paragraph (its own contributor sees it while pending)."""
+    """One note or correction in the context of its paragraph (its own contributor sees it while pending).
+
+    A published one is cited in the latest release if that release shows it,
+    else (new since) in the living edition.
+    """
 
     model = None
 
@@ -276,25 +340,41 @@ class _ItemPermalinkView(DetailView):
         for citation in item.shown_citations:
             citation.reference = bibliography.source_reference(citation.source)
         notes, corrections = ([item], []) if isinstance(item, Annotation) else ([], [item])
+        essay = item.paragraph.section.essay
         context.update(
             item=item,
             paragraph=item.paragraph,
-            essay=item.paragraph.section.essay,
+            essay=essay,
             paragraph_html=edition.passage_html(item.paragraph, notes, corrections, mode=rendering.APPARATUS),
         )
+        if item.is_public:
+            latest = releases.release_latest(essay)
+            cited_in = latest if latest is not None and releases.release_shows(latest, item) else None
+            item.new_since = latest.number if latest is not None and cited_in is None else None
+            context.update(item_cited_context(self.request, item, essay=essay, release=cited_in))
         return context
 
 
-class NoteView(_ItemPermalinkView):
+class NotePage:
+    """A note's permalink page (of the living edition or of a release)."""
+
     model = Annotation
     template_name = "annotations/note_detail.html"
     context_object_name = "note"
 
 
-class CorrectionView(_ItemPermalinkView):
+class CorrectionPage:
     model = Correction
     template_name = "annotations/correction_detail.html"
     context_object_name = "correction"
+
+
+class NoteView(NotePage, _ItemPermalinkView):
+    pass
+
+
+class CorrectionView(CorrectionPage, _ItemPermalinkView):
+    pass
 
 
 class SourcesView(TemplateView):
@@ -311,22 +391,28 @@ class SourcesView(TemplateView):
             Citation.objects.in_bibliography()
             .select_related("source", "annotation__paragraph__section", "correction__paragraph__section")
         )
-        sources = {}
-        for citation in citations:
-            source = sources.setdefault(citation.source_id, citation.source)
-            if not hasattr(source, "citing"):
-                source.citing = []
-            source.citing.append(citation)
-        entries = sorted(sources.values(), key=bibliography.sort_key)
-        for source in entries:
-            source.reference = bibliography.source_reference(source)
-            source.citing.sort(key=lambda c: (c.item.paragraph.section.position, c.item.paragraph.position, c.item.start))
-        record = edition.edition_record(essay, url=self.request.build_absolute_uri(reverse("annotations:edition")))
-        context.update(
-            essay=essay, sources=entries, edition=record,
-            edition_citations=bibliography.edition_citations(record),
-        )
+        record = edition.edition_record(essay, url=edition_url_of(self.request))
+        context.update(bibliography_context(citations, essay=essay, record=record))
         return context
+
+
+def bibliography_context(citations, *, essay, record, release=None):
+    """The bibliography page's context: each cited source once, with the citations of it in reading order."""
+    sources = {}
+    for citation in citations:
+        if citation.source_id not in sources:
+            # A copy: a release's instances are shared by every request of this process.
+            sources[citation.source_id] = copy.copy(citation.source)
+            sources[citation.source_id].citing = []
+        sources[citation.source_id].citing.append(citation)
+    entries = sorted(sources.values(), key=bibliography.sort_key)
+    for source in entries:
+        source.reference = bibliography.source_reference(source)
+        source.citing.sort(key=lambda c: (c.item.paragraph.section.position, c.item.paragraph.position, c.item.start))
+    return {
+        "essay": essay, "sources": entries, "edition": record, "release": release,
+        "edition_citations": bibliography.edition_citations(record),
+    }
 
 
 class ApparatusListView(View):
