@@ -66,9 +66,14 @@ def _fresh_rate_limits(request, django_db_blocker):
     )
     if used_database:
         from django.core.cache import caches
+        from django.db import connections
 
         with django_db_blocker.unblock():
             caches["ratelimit"].clear()
+            if {"transactional_db", "live_server"} & set(request.fixturenames):
+                # Committing tests may run beside Playwright's greenlets, whose contexts hold their own
+                # connection: left open, it keeps PostgreSQL from dropping the test database at the end.
+                connections.close_all()
 
 
 @pytest.fixture(autouse=True)
