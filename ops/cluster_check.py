@@ -63,7 +63,7 @@ def post_note(client, paragraph, quote, body):
     """Post a note; (status, the new note's id or None)."""
     form = note_form(f"/p/{paragraph}/note/", client)
     status, headers, _ = client.post(f"/p/{paragraph}/note/", {**form, "exact": quote, "body": body})
-    match = re.search(r"#note-(\d+)$", headers.get("Location") or "")
+    match = re.search(r"#(?:landed-)?note-(\d+)$", headers.get("Location") or "")  # /me/#landed-note-12
     return status, int(match.group(1)) if status == 302 and match else None
 
 

@@ -114,7 +114,7 @@ class Contributor(User):
             })
         answer = self.recorder.timed("post", lambda: client.post(f"/p/{self.paragraph}/{kind}/", data))
         location = answer[1].get("Location", "") if answer and answer[0] == 302 else ""
-        created = re.search(rf"#{kind}-(\d+)$", location)
+        created = re.search(rf"#(?:landed-)?{kind}-(\d+)$", location)  # /me/#landed-note-12
         if created:
             self.acknowledged.append((kind, marker, int(created.group(1))))
             if kind == "note":

@@ -207,7 +207,7 @@ for name, groups in json.loads(%r).items():
     user = User.objects.create_user(name, password=%r, is_staff=bool(groups))
     user.groups.set(Group.objects.filter(name__in=groups))
     session = engine.SessionStore()
-    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                     HASH_SESSION_KEY: user.get_session_auth_hash()})
     session.create()
     sessions[name] = session.session_key
