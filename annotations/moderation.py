@@ -290,9 +290,15 @@ def history_register():
     """Keep a viewable history of every change to these (django-reversion); called from AppConfig.ready()."""
     for model in HISTORY_MODELS:
         if not reversion.is_registered(model):
-            # The essay's revision moves with every decision: a cache key, not part of the text.
-            exclude = tuple(Essay.CACHE_STATE) if model is Essay else ()
-            reversion.register(model, format=HISTORY_FORMAT, exclude=exclude)
+            reversion.register(model, format=HISTORY_FORMAT, fields=_history_fields(model))
+
+
+def _history_fields(model):
+    """The fields a stored version keeps, for reversion and for the bulk snapshots alike."""
+    # The essay's revision moves with every decision: a cache key, not part of the text.
+    left_out = Essay.CACHE_STATE if model is Essay else ()
+    return tuple(field.name for field in model._meta.local_fields + model._meta.local_many_to_many
+                 if field.name not in left_out)
 
 
 def _snapshots(objects):
@@ -305,8 +311,7 @@ def _snapshots(objects):
     data = {}
     for model in {type(obj) for obj in objects}:
         of_model = [obj for obj in objects if type(obj) is model]
-        fields = reversion.revisions._get_options(model).fields  # what reversion itself would store
-        for obj, entry in zip(of_model, serializers.serialize("python", of_model, fields=fields)):
+        for obj, entry in zip(of_model, serializers.serialize("python", of_model, fields=_history_fields(model))):
             data[id(obj)] = json.dumps([entry], cls=DjangoJSONEncoder)
     return [
         Version(
